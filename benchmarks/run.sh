@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Compares resilientrtspsrc with rtspsrc: for each stream count and for UDP
+# and TCP, runs benchmarks/rrtsp-bench once per element (separate processes,
+# same server, same run) and prints a markdown table with the ratios
+# ours/rtspsrc. The table is also written to benchmarks/results/latest.md.
+#
+#   benchmarks/run.sh [--duration S] [--streams "1 100"] [--protocols "udp tcp"]
+#                     [--builddir DIR] [--url URL] [--no-build]
+#
+# Without --url it starts one bundled test server (video only) for all runs.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+duration=10
+streams="1 100"
+protocols="udp tcp"
+builddir=build
+url=
+build=1
+
+usage () {
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit "${1:-2}"
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration=${2:?}; shift 2 ;;
+    --streams) streams=${2:?}; shift 2 ;;
+    --protocols) protocols=${2:?}; shift 2 ;;
+    --builddir) builddir=${2:?}; shift 2 ;;
+    --url) url=${2:?}; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown option: $1" >&2; usage ;;
+  esac
+done
+case "$builddir" in
+  /*) ;;
+  *) builddir="$root/$builddir" ;;
+esac
+
+if [ "$build" = 1 ]; then
+  "$root/scripts/build.sh" "$builddir" >/dev/null
+fi
+
+bench="$builddir/benchmarks/rrtsp-bench"
+server="$builddir/tests/server/resilientrtsp-test-server"
+export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+
+tmp=$(mktemp -d -t rrtsp-bench.XXXXXX)
+server_pid=
+cleanup () {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "$url" ]; then
+  "$server" --no-audio --port 0 --ready-file "$tmp/ready" >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 300); do
+    [ -s "$tmp/ready" ] && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "test server exited:" >&2
+      cat "$tmp/server.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  url=$(grep -o 'rtsp://[^ ]*' "$tmp/ready" | head -1 || true)
+  if [ -z "$url" ]; then
+    echo "test server did not become ready" >&2
+    exit 1
+  fi
+fi
+
+elements=(rtspsrc)
+if gst-inspect-1.0 resilientrtspsrc >/dev/null 2>&1; then
+  elements+=(resilientrtspsrc)
+else
+  echo "note: resilientrtspsrc not found in $builddir/gst/resilientrtsp; measuring rtspsrc only" >&2
+fi
+
+# value of key $2 in the key=value line $1
+kv () {
+  local v
+  v=$(printf ' %s\n' "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p")
+  printf '%s' "${v:--}"
+}
+
+ratio () {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a == "-" || b == "-" || b + 0 == 0) { print "-"; exit }
+    printf "%.2f", a / b }'
+}
+
+declare -A result
+for n in $streams; do
+  for proto in $protocols; do
+    for el in "${elements[@]}"; do
+      echo "running $el, $proto, $n stream(s), ${duration}s…" >&2
+      line=$(timeout $((duration + 150)) "$bench" --element "$el" \
+        --protocols "$proto" --streams "$n" --duration "$duration" "$url" \
+        2>"$tmp/bench.err") || {
+        echo "  $el exited non-zero; stderr tail:" >&2
+        tail -5 "$tmp/bench.err" >&2
+      }
+      result["$n/$proto/$el"]=${line:-failed}
+      echo "  ${line:-failed}" >&2
+    done
+  done
+done
+
+ours=resilientrtspsrc
+out="$tmp/table.md"
+{
+  echo "# resilientrtspsrc vs rtspsrc"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s)" \
+    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
+    "GStreamer $(pkg-config --modversion gstreamer-1.0 2>/dev/null || echo '?')," \
+    "${duration} s per run, H.264 320x240@15 from the bundled test server," \
+    "latency=200, one process per element and configuration."
+  echo
+  echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
+    "TTFP: mean ms from PLAYING to the first depayloaded buffer." \
+    "Ratios are ours/rtspsrc (lower is better)."
+  echo
+  echo "| streams | transport | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in $streams; do
+    for proto in $protocols; do
+      a=${result["$n/$proto/rtspsrc"]}
+      b=${result["$n/$proto/$ours"]:-}
+      echo "| $n | $proto" \
+        "| $(kv "$a" cpu_pct) | $(kv "$b" cpu_pct) | $(ratio "$(kv "$b" cpu_s)" "$(kv "$a" cpu_s)")" \
+        "| $(kv "$a" peak_rss_mb) | $(kv "$b" peak_rss_mb) | $(ratio "$(kv "$b" peak_rss_mb)" "$(kv "$a" peak_rss_mb)")" \
+        "| $(kv "$a" threads_max) | $(kv "$b" threads_max) | $(ratio "$(kv "$b" threads_max)" "$(kv "$a" threads_max)")" \
+        "| $(kv "$a" ttfp_depay_ms_mean) | $(kv "$b" ttfp_depay_ms_mean)" \
+        "| $(kv "$a" started) / $(kv "$b" started) |"
+    done
+  done
+  echo
+  echo "Raw lines:"
+  echo
+  echo '```'
+  for n in $streams; do
+    for proto in $protocols; do
+      for el in "${elements[@]}"; do
+        echo "${result["$n/$proto/$el"]}"
+      done
+    done
+  done
+  echo '```'
+} >"$out"
+
+mkdir -p "$root/benchmarks/results"
+cp "$out" "$root/benchmarks/results/latest.md"
+cat "$out"
+echo >&2
+echo "written to benchmarks/results/latest.md" >&2

@@ -1,0 +1,1004 @@
+/* resilientrtsp
+ * gstresilientrtspsrc.c: the element — properties, signals, state changes,
+ * pads and bus messages. The RTSP work lives in session.c, the receive
+ * pipeline in media.c; this file wires them together.
+ *
+ * locking order: settings_lock and runtime_lock are never held together.
+ * Runtime fields are written only by the state-change thread.
+ */
+
+/**
+ * SECTION:element-resilientrtspsrc
+ * @title: resilientrtspsrc
+ *
+ * An RTSP client source that keeps streaming when real networks and real
+ * cameras misbehave. Where `rtspsrc` has a property or signal for a concept,
+ * resilientrtspsrc uses the same name, type and meaning, so a working
+ * `rtspsrc` line works after changing only the element name (with
+ * `depayload=false`, or with the default when the next element takes
+ * elementary streams).
+ *
+ * All RTSP connections, timers and UDP sockets of every instance run on one
+ * shared I/O thread: no per-stream reader threads.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 resilientrtspsrc location=rtsp://127.0.0.1:8554/test ! decodebin ! autovideosink
+ * gst-launch-1.0 resilientrtspsrc location=rtsp://cam/stream depayload=false protocols=tcp ! rtph264depay ! h264parse ! fakesink
+ * ]|
+ *
+ * ## Bus messages
+ * Element messages posted by the element:
+ *
+ * * `resilientrtsp-state`: the session changed state. Fields: `state`
+ *   (string: idle, connecting, negotiating, ready, playing, recovering,
+ *   closing, closed, failed), `previous` (string), `reason` (string, only
+ *   when there is one, e.g. why a transport switch happened or why it failed).
+ * * `resilientrtsp-stats`: every #GstResilientRtspSrc:stats-interval
+ *   milliseconds; the same structure as the #GstResilientRtspSrc:stats
+ *   property.
+ *
+ * Errors are posted as usual with GST_ELEMENT_ERROR; their details structure
+ * (`resilientrtsp-error`) has a field `class` with the error class (refused,
+ * dns, timeout, auth, not-found, protocol, sdp, …).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstresilientrtspsrc.h"
+
+#include <gst/rtsp/rtsp.h>
+#include <gst/sdp/sdp.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "iocontext.h"
+#include "media.h"
+#include "session.h"
+
+GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
+#define GST_CAT_DEFAULT resilientrtspsrc_debug
+
+#define DEFAULT_LOCATION NULL
+#define DEFAULT_PROTOCOLS (GST_RTSP_LOWER_TRANS_UDP | \
+    GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP)
+#define DEFAULT_LATENCY_MS 2000
+#define DEFAULT_TIMEOUT_US (5 * G_USEC_PER_SEC)
+#define DEFAULT_TCP_TIMEOUT_US (20 * G_USEC_PER_SEC)
+#define DEFAULT_USER_AGENT "resilientrtsp/" VERSION
+#define DEFAULT_DO_RTCP TRUE
+#define DEFAULT_TEARDOWN_TIMEOUT (100 * GST_MSECOND)
+#define DEFAULT_UDP_BUFFER_SIZE 0x80000
+#define DEFAULT_DEPAYLOAD TRUE
+#define DEFAULT_STATS_INTERVAL_MS 1000
+
+enum
+{
+  PROP_0,
+  PROP_LOCATION,
+  PROP_PROTOCOLS,
+  PROP_LATENCY,
+  PROP_USER_ID,
+  PROP_USER_PW,
+  PROP_TIMEOUT,
+  PROP_TCP_TIMEOUT,
+  PROP_USER_AGENT,
+  PROP_DO_RTCP,
+  PROP_TEARDOWN_TIMEOUT,
+  PROP_PORT_RANGE,
+  PROP_UDP_BUFFER_SIZE,
+  PROP_DEPAYLOAD,
+  PROP_STATS_INTERVAL,
+  PROP_STATS,
+};
+
+enum
+{
+  SIGNAL_ON_SDP,
+  SIGNAL_SELECT_STREAM,
+  SIGNAL_NEW_MANAGER,
+  SIGNAL_BEFORE_SEND,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+typedef struct
+{
+  gchar *location;
+  GstRTSPLowerTrans protocols;
+  guint latency_ms;
+  gchar *user_id;
+  gchar *user_pw;
+  guint64 timeout_us;
+  guint64 tcp_timeout_us;
+  gchar *user_agent;
+  gboolean do_rtcp;
+  guint64 teardown_timeout;
+  guint port_min;
+  guint port_max;
+  gint udp_buffer_size;
+  gboolean depayload;
+  guint stats_interval_ms;
+} Settings;
+
+struct _GstResilientRtspSrc
+{
+  GstBin parent;
+
+  GMutex settings_lock;
+  Settings settings;            /* settings_lock */
+
+  /* guards session/media pointers for readers outside the state-change
+   * thread (the stats property); never taken on the data path */
+  GMutex runtime_lock;
+
+  /* state-change thread; read-only for the I/O and streaming threads while
+   * a session exists (they run only between READY→PAUSED and PAUSED→READY) */
+  GstResilientIoContext *io;
+  GstResilientSession *session;
+  GstResilientMedia *media;
+  GSource *stats_source;        /* attached to the I/O context */
+  gboolean no_more_pads;        /* I/O thread */
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("stream_%u",
+    GST_PAD_SRC,
+    GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS_ANY);
+
+static void gst_resilient_rtsp_src_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
+#define gst_resilient_rtsp_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstResilientRtspSrc, gst_resilient_rtsp_src,
+    GST_TYPE_BIN,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_resilient_rtsp_src_uri_handler_init));
+
+GST_ELEMENT_REGISTER_DEFINE (resilientrtspsrc, "resilientrtspsrc",
+    GST_RANK_NONE, GST_TYPE_RESILIENT_RTSP_SRC);
+
+static GstStateChangeReturn gst_resilient_rtsp_src_change_state (GstElement *
+    element, GstStateChange transition);
+static void gst_resilient_rtsp_src_set_property (GObject * object,
+    guint prop_id, const GValue * value, GParamSpec * pspec);
+static void gst_resilient_rtsp_src_get_property (GObject * object,
+    guint prop_id, GValue * value, GParamSpec * pspec);
+static void gst_resilient_rtsp_src_finalize (GObject * object);
+static GstStructure *build_stats (GstResilientRtspSrc * src);
+
+static gboolean
+boolean_stop_on_false (GSignalInvocationHint * ihint, GValue * return_accu,
+    const GValue * handler_return, gpointer data)
+{
+  gboolean value = g_value_get_boolean (handler_return);
+
+  g_value_set_boolean (return_accu, value);
+  return value;
+}
+
+static gboolean
+default_select_stream (GstResilientRtspSrc * src, guint num, GstCaps * caps)
+{
+  return TRUE;
+}
+
+static gboolean
+default_before_send (GstResilientRtspSrc * src, GstRTSPMessage * msg)
+{
+  return TRUE;
+}
+
+static void
+gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (resilientrtspsrc_debug, "resilientrtspsrc", 0,
+      "Resilient RTSP source");
+
+  gobject_class->set_property = gst_resilient_rtsp_src_set_property;
+  gobject_class->get_property = gst_resilient_rtsp_src_get_property;
+  gobject_class->finalize = gst_resilient_rtsp_src_finalize;
+
+  /**
+   * GstResilientRtspSrc:location:
+   * The RTSP URL: rtsp:// (UDP or TCP as `protocols` allows), rtspu:// (UDP
+   * only), rtspt:// (TCP only). Credentials in the URL are used for
+   * authentication and never sent in the request line.
+   */
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "RTSP Location",
+          "Location of the RTSP URL to read", DEFAULT_LOCATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:protocols:
+   * Allowed lower transports, tried in the order UDP, UDP multicast, TCP
+   * (as rtspsrc).
+   */
+  g_object_class_install_property (gobject_class, PROP_PROTOCOLS,
+      g_param_spec_flags ("protocols", "Protocols",
+          "Allowed lower transport protocols", GST_TYPE_RTSP_LOWER_TRANS,
+          DEFAULT_PROTOCOLS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:latency:
+   * Jitterbuffer latency in milliseconds.
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Buffer latency in ms",
+          "Amount of ms to buffer", 0, G_MAXUINT, DEFAULT_LATENCY_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:user-id:
+   * User name for authentication; overrides credentials in the URL.
+   */
+  g_object_class_install_property (gobject_class, PROP_USER_ID,
+      g_param_spec_string ("user-id", "user-id",
+          "RTSP location URI user id for authentication", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:user-pw:
+   * Password for authentication (Basic for now).
+   */
+  g_object_class_install_property (gobject_class, PROP_USER_PW,
+      g_param_spec_string ("user-pw", "user-pw",
+          "RTSP location URI user password for authentication", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:timeout:
+   * Microseconds without any UDP data after PLAY before the session is
+   * re-established over TCP (when `protocols` allows TCP); 0 disables.
+   * rtspsrc's meaning.
+   */
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint64 ("timeout", "Timeout",
+          "Retry TCP transport after UDP timeout microseconds (0 = disabled)",
+          0, G_MAXUINT64, DEFAULT_TIMEOUT_US,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:tcp-timeout:
+   * Microseconds to wait for the TCP connection and for each RTSP answer
+   * before failing with a timeout error; 0 waits forever.
+   */
+  g_object_class_install_property (gobject_class, PROP_TCP_TIMEOUT,
+      g_param_spec_uint64 ("tcp-timeout", "TCP Timeout",
+          "Fail after timeout microseconds on TCP connections (0 = disabled)",
+          0, G_MAXUINT64, DEFAULT_TCP_TIMEOUT_US,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:user-agent:
+   * The User-Agent header sent with every request.
+   */
+  g_object_class_install_property (gobject_class, PROP_USER_AGENT,
+      g_param_spec_string ("user-agent", "User Agent",
+          "The User-Agent string to send to the server", DEFAULT_USER_AGENT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:do-rtcp:
+   * Send RTCP receiver reports to the server.
+   */
+  g_object_class_install_property (gobject_class, PROP_DO_RTCP,
+      g_param_spec_boolean ("do-rtcp", "Do RTCP",
+          "Send RTCP packets, disable for old incompatible server.",
+          DEFAULT_DO_RTCP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:teardown-timeout:
+   * Nanoseconds to wait for the answer to TEARDOWN when stopping. Going to
+   * READY or NULL never sends PAUSE and never waits longer than this.
+   */
+  g_object_class_install_property (gobject_class, PROP_TEARDOWN_TIMEOUT,
+      g_param_spec_uint64 ("teardown-timeout", "Teardown Timeout",
+          "When transitioning PAUSED-READY, allow up to timeout (in "
+          "nanoseconds) delay in order to send teardown (0 = disabled)",
+          0, G_MAXUINT64, DEFAULT_TEARDOWN_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:port-range:
+   * Client UDP port range "min-max" for RTP/RTCP pairs (RTP on even ports);
+   * unset lets the kernel choose.
+   */
+  g_object_class_install_property (gobject_class, PROP_PORT_RANGE,
+      g_param_spec_string ("port-range", "Port range",
+          "Client port range that can be used to receive RTP and RTCP data, "
+          "eg. 3000-3005 (NULL = no restrictions)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:udp-buffer-size:
+   * SO_RCVBUF of the UDP sockets, in bytes (0 = system default).
+   */
+  g_object_class_install_property (gobject_class, PROP_UDP_BUFFER_SIZE,
+      g_param_spec_int ("udp-buffer-size", "UDP Buffer Size",
+          "Size of the kernel UDP receive buffer in bytes, 0=default",
+          0, G_MAXINT, DEFAULT_UDP_BUFFER_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:depayload:
+   * TRUE: source pads carry elementary streams (a depayloader is chosen from
+   * the registry by the stream's caps; a stream with no depayloader carries
+   * RTP). FALSE: pads carry application/x-rtp as rtspsrc's do.
+   */
+  g_object_class_install_property (gobject_class, PROP_DEPAYLOAD,
+      g_param_spec_boolean ("depayload", "Depayload",
+          "Output depayloaded elementary streams instead of RTP",
+          DEFAULT_DEPAYLOAD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:stats-interval:
+   * Milliseconds between `resilientrtsp-stats` bus messages; 0 posts none.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint ("stats-interval", "Stats interval",
+          "Milliseconds between resilientrtsp-stats element messages "
+          "(0 = none)", 0, G_MAXUINT, DEFAULT_STATS_INTERVAL_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:stats:
+   * A `resilientrtsp-stats` structure: `state` (string), `transport`
+   * (udp, tcp, udp-mcast, none), `url`, `connect-ms` (guint64, start to
+   * PLAY answered), `reconnects` (guint), `bytes-received` and
+   * `packets-received` (guint64, RTP+RTCP of all streams),
+   * `zero-copy-ratio` (gdouble, share of interleaved bytes handed on
+   * without copying), `io-threads` (guint, shared I/O threads in the
+   * process), and `streams`: an array of `stream` structures with `index`,
+   * `media`, `encoding-name`, `packets-received`, `bytes-received` (RTP),
+   * `packets-lost` (gint64), `jitter-ms` (gdouble), `bitrate` (guint64,
+   * bits/s since the previous stats), `ssrc` (guint).
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Session and per-stream statistics", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc::on-sdp:
+   * @src: the element
+   * @sdp: the SDP of the DESCRIBE answer
+   *
+   * Emitted (from the I/O thread) when the SDP arrives, before streams are
+   * selected; the SDP may be inspected or modified.
+   */
+  signals[SIGNAL_ON_SDP] = g_signal_new ("on-sdp", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+      GST_TYPE_SDP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * GstResilientRtspSrc::select-stream:
+   * @src: the element
+   * @num: the stream number (its m= line index)
+   * @caps: the stream's RTP caps
+   *
+   * Return FALSE to skip the stream (no SETUP, no pad).
+   */
+  signals[SIGNAL_SELECT_STREAM] = g_signal_new_class_handler ("select-stream",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+      G_CALLBACK (default_select_stream), boolean_stop_on_false, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_UINT, GST_TYPE_CAPS);
+
+  /**
+   * GstResilientRtspSrc::new-manager:
+   * @src: the element
+   * @manager: the rtpbin
+   *
+   * Emitted when the rtpbin is created, to configure it.
+   */
+  signals[SIGNAL_NEW_MANAGER] = g_signal_new ("new-manager",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
+
+  /**
+   * GstResilientRtspSrc::before-send:
+   * @src: the element
+   * @msg: the request about to be sent
+   *
+   * Emitted before each request; handlers may add or change headers.
+   * Returning FALSE skips sending it (it then counts as answered 200 OK).
+   */
+  signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler ("before-send",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+      G_CALLBACK (default_before_send), boolean_stop_on_false, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_resilient_rtsp_src_change_state);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Resilient RTSP source", "Source/Network",
+      "Receives audio and video from an RTSP server and keeps streaming "
+      "through network trouble", "resilientrtsp developers");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_ERROR_CODE, 0);
+}
+
+static void
+gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
+{
+  Settings *s = &src->settings;
+
+  g_mutex_init (&src->settings_lock);
+  g_mutex_init (&src->runtime_lock);
+  s->location = g_strdup (DEFAULT_LOCATION);
+  s->protocols = DEFAULT_PROTOCOLS;
+  s->latency_ms = DEFAULT_LATENCY_MS;
+  s->timeout_us = DEFAULT_TIMEOUT_US;
+  s->tcp_timeout_us = DEFAULT_TCP_TIMEOUT_US;
+  s->user_agent = g_strdup (DEFAULT_USER_AGENT);
+  s->do_rtcp = DEFAULT_DO_RTCP;
+  s->teardown_timeout = DEFAULT_TEARDOWN_TIMEOUT;
+  s->udp_buffer_size = DEFAULT_UDP_BUFFER_SIZE;
+  s->depayload = DEFAULT_DEPAYLOAD;
+  s->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+
+  GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
+  gst_bin_set_suppressed_flags (GST_BIN (src),
+      GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK);
+}
+
+static void
+gst_resilient_rtsp_src_finalize (GObject * object)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
+
+  g_free (src->settings.location);
+  g_free (src->settings.user_id);
+  g_free (src->settings.user_pw);
+  g_free (src->settings.user_agent);
+  g_mutex_clear (&src->settings_lock);
+  g_mutex_clear (&src->runtime_lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static gboolean
+parse_port_range (const gchar * str, guint * min, guint * max)
+{
+  guint64 lo, hi;
+  gchar *end;
+
+  if (str == NULL || *str == '\0') {
+    *min = *max = 0;
+    return TRUE;
+  }
+  lo = g_ascii_strtoull (str, &end, 10);
+  if (end == str || *end != '-')
+    return FALSE;
+  str = end + 1;
+  hi = g_ascii_strtoull (str, &end, 10);
+  if (end == str || *end != '\0' || lo == 0 || hi > 65535 || lo > hi)
+    return FALSE;
+  *min = lo;
+  *max = hi;
+  return TRUE;
+}
+
+static void
+gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
+  Settings *s = &src->settings;
+
+  g_mutex_lock (&src->settings_lock);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_free (s->location);
+      s->location = g_value_dup_string (value);
+      break;
+    case PROP_PROTOCOLS:
+      s->protocols = g_value_get_flags (value);
+      break;
+    case PROP_LATENCY:
+      s->latency_ms = g_value_get_uint (value);
+      break;
+    case PROP_USER_ID:
+      g_free (s->user_id);
+      s->user_id = g_value_dup_string (value);
+      break;
+    case PROP_USER_PW:
+      g_free (s->user_pw);
+      s->user_pw = g_value_dup_string (value);
+      break;
+    case PROP_TIMEOUT:
+      s->timeout_us = g_value_get_uint64 (value);
+      break;
+    case PROP_TCP_TIMEOUT:
+      s->tcp_timeout_us = g_value_get_uint64 (value);
+      break;
+    case PROP_USER_AGENT:
+      g_free (s->user_agent);
+      s->user_agent = g_value_dup_string (value);
+      break;
+    case PROP_DO_RTCP:
+      s->do_rtcp = g_value_get_boolean (value);
+      break;
+    case PROP_TEARDOWN_TIMEOUT:
+      s->teardown_timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_PORT_RANGE:
+      if (!parse_port_range (g_value_get_string (value), &s->port_min,
+              &s->port_max)) {
+        GST_WARNING_OBJECT (src, "invalid port-range \"%s\" (want "
+            "\"min-max\"), ignored", g_value_get_string (value));
+      }
+      break;
+    case PROP_UDP_BUFFER_SIZE:
+      s->udp_buffer_size = g_value_get_int (value);
+      break;
+    case PROP_DEPAYLOAD:
+      s->depayload = g_value_get_boolean (value);
+      break;
+    case PROP_STATS_INTERVAL:
+      s->stats_interval_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&src->settings_lock);
+}
+
+static void
+gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
+  Settings *s = &src->settings;
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, build_stats (src));
+    return;
+  }
+
+  g_mutex_lock (&src->settings_lock);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, s->location);
+      break;
+    case PROP_PROTOCOLS:
+      g_value_set_flags (value, s->protocols);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, s->latency_ms);
+      break;
+    case PROP_USER_ID:
+      g_value_set_string (value, s->user_id);
+      break;
+    case PROP_USER_PW:
+      g_value_set_string (value, s->user_pw);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64 (value, s->timeout_us);
+      break;
+    case PROP_TCP_TIMEOUT:
+      g_value_set_uint64 (value, s->tcp_timeout_us);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, s->user_agent);
+      break;
+    case PROP_DO_RTCP:
+      g_value_set_boolean (value, s->do_rtcp);
+      break;
+    case PROP_TEARDOWN_TIMEOUT:
+      g_value_set_uint64 (value, s->teardown_timeout);
+      break;
+    case PROP_PORT_RANGE:
+      if (s->port_min)
+        g_value_take_string (value, g_strdup_printf ("%u-%u", s->port_min,
+                s->port_max));
+      else
+        g_value_set_string (value, NULL);
+      break;
+    case PROP_UDP_BUFFER_SIZE:
+      g_value_set_int (value, s->udp_buffer_size);
+      break;
+    case PROP_DEPAYLOAD:
+      g_value_set_boolean (value, s->depayload);
+      break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_uint (value, s->stats_interval_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&src->settings_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* messages and stats */
+
+static GstStructure *
+build_stats (GstResilientRtspSrc * src)
+{
+  GstStructure *stats = gst_structure_new ("resilientrtsp-stats",
+      "state", G_TYPE_STRING, "idle",
+      "transport", G_TYPE_STRING, "none",
+      "connect-ms", G_TYPE_UINT64, (guint64) 0,
+      "reconnects", G_TYPE_UINT, 0,
+      "bytes-received", G_TYPE_UINT64, (guint64) 0,
+      "packets-received", G_TYPE_UINT64, (guint64) 0,
+      "zero-copy-ratio", G_TYPE_DOUBLE, 0.0, NULL);
+  GstResilientSession *session;
+  GstResilientMedia *media;
+
+  g_mutex_lock (&src->runtime_lock);
+  session = src->session;
+  media = src->media;
+  if (session)
+    gst_resilient_session_fill_stats (session, stats);
+  if (media)
+    gst_resilient_media_fill_stats (media, stats);
+  g_mutex_unlock (&src->runtime_lock);
+
+  if (!gst_structure_has_field (stats, "streams")) {
+    GValue empty = G_VALUE_INIT;
+
+    g_value_init (&empty, GST_TYPE_ARRAY);
+    gst_structure_take_value (stats, "streams", &empty);
+  }
+  gst_structure_set (stats, "io-threads", G_TYPE_UINT,
+      gst_resilient_io_context_get_n_threads (), NULL);
+  return stats;
+}
+
+static gboolean
+stats_tick (gpointer data)
+{
+  GstResilientRtspSrc *src = data;
+
+  gst_element_post_message (GST_ELEMENT (src),
+      gst_message_new_element (GST_OBJECT (src), build_stats (src)));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_state_changed (GstResilientSession * session,
+    GstResilientSessionState old_state, GstResilientSessionState new_state,
+    const gchar * reason, gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  GstStructure *s = gst_structure_new ("resilientrtsp-state",
+      "state", G_TYPE_STRING, gst_resilient_session_state_name (new_state),
+      "previous", G_TYPE_STRING, gst_resilient_session_state_name (old_state),
+      NULL);
+
+  if (reason)
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message (GST_ELEMENT (src),
+      gst_message_new_element (GST_OBJECT (src), s));
+}
+
+static void
+on_sdp (GstResilientSession * session, GstSDPMessage * sdp, gpointer user_data)
+{
+  g_signal_emit (user_data, signals[SIGNAL_ON_SDP], 0, sdp);
+}
+
+static gboolean
+on_select_stream (GstResilientSession * session,
+    const GstResilientStreamDesc * desc, gpointer user_data)
+{
+  gboolean selected = TRUE;
+
+  g_signal_emit (user_data, signals[SIGNAL_SELECT_STREAM], 0, desc->index,
+      desc->caps, &selected);
+  return selected;
+}
+
+static gboolean
+on_before_send (GstResilientSession * session, GstRTSPMessage * msg,
+    gpointer user_data)
+{
+  gboolean send = TRUE;
+
+  g_signal_emit (user_data, signals[SIGNAL_BEFORE_SEND], 0, msg, &send);
+  return send;
+}
+
+static void
+on_streams_ready (GstResilientSession * session, GPtrArray * streams,
+    gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  guint added = gst_resilient_media_configure (src->media, streams);
+
+  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len,
+      added);
+  if (!src->no_more_pads) {
+    src->no_more_pads = TRUE;
+    gst_element_no_more_pads (GST_ELEMENT (src));
+  }
+}
+
+static void
+on_packet (GstResilientSession * session, guint index, gboolean is_rtcp,
+    GstBuffer * buf, gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+
+  gst_resilient_media_push (src->media, index, is_rtcp, buf);
+}
+
+static void
+on_error (GstResilientSession * session, const GError * error,
+    gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  GQuark domain;
+  gint code;
+  GstStructure *details;
+
+  gst_resilient_error_to_gst (error, &domain, &code);
+  details = gst_structure_new ("resilientrtsp-error",
+      "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
+      gst_resilient_error_code_nick (error->code) : "internal", NULL);
+  gst_element_message_full_with_details (GST_ELEMENT (src),
+      GST_MESSAGE_ERROR, domain, code, g_strdup (error->message),
+      g_strdup_printf ("%s (class %s)", error->message,
+          gst_structure_get_string (details, "class")), __FILE__,
+      GST_FUNCTION, __LINE__, details);
+}
+
+static const GstResilientSessionCallbacks session_callbacks = {
+  on_state_changed,
+  on_sdp,
+  on_select_stream,
+  on_before_send,
+  on_streams_ready,
+  on_packet,
+  on_error,
+};
+
+static void
+on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
+    gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+
+  gst_resilient_session_send_rtcp (src->session, index, buf);
+}
+
+static const GstResilientMediaCallbacks media_callbacks = {
+  on_send_rtcp,
+};
+
+/* ---------------------------------------------------------------------- */
+/* state changes */
+
+static gboolean
+start (GstResilientRtspSrc * src)
+{
+  GstResilientSessionSettings ss = { 0, };
+  GstResilientMediaSettings ms = { 0, };
+  GstResilientSession *session;
+  GstResilientMedia *media;
+  guint stats_interval;
+
+  g_mutex_lock (&src->settings_lock);
+  if (src->settings.location == NULL) {
+    g_mutex_unlock (&src->settings_lock);
+    GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND, ("No location set"),
+        ("set the location property to an rtsp:// URL"));
+    return FALSE;
+  }
+  ss.location = g_strdup (src->settings.location);
+  ss.user_id = g_strdup (src->settings.user_id);
+  ss.user_pw = g_strdup (src->settings.user_pw);
+  ss.user_agent = g_strdup (src->settings.user_agent);
+  ss.protocols = src->settings.protocols;
+  ss.udp_timeout_us = src->settings.timeout_us;
+  ss.tcp_timeout_us = src->settings.tcp_timeout_us;
+  ss.port_min = src->settings.port_min;
+  ss.port_max = src->settings.port_max;
+  ss.udp_buffer_size = src->settings.udp_buffer_size;
+  ss.do_rtcp = src->settings.do_rtcp;
+  ms.latency_ms = src->settings.latency_ms;
+  ms.depayload = src->settings.depayload;
+  ms.do_rtcp = src->settings.do_rtcp;
+  stats_interval = src->settings.stats_interval_ms;
+  g_mutex_unlock (&src->settings_lock);
+
+  media = gst_resilient_media_new (GST_BIN (src),
+      gst_element_get_pad_template (GST_ELEMENT (src), "stream_%u"), &ms,
+      &media_callbacks, src);
+  if (media == NULL) {
+    gst_resilient_session_settings_clear (&ss);
+    GST_ELEMENT_ERROR (src, CORE, MISSING_PLUGIN, ("Missing rtpbin"),
+        ("the rtpbin element (gst-plugins-good) is not installed"));
+    return FALSE;
+  }
+  g_signal_emit (src, signals[SIGNAL_NEW_MANAGER], 0,
+      gst_resilient_media_get_manager (media));
+
+  session = gst_resilient_session_new (src->io, &ss, &session_callbacks, src);
+  gst_resilient_session_settings_clear (&ss);
+
+  g_mutex_lock (&src->runtime_lock);
+  src->media = media;
+  src->session = session;
+  src->no_more_pads = FALSE;
+  g_mutex_unlock (&src->runtime_lock);
+
+  if (stats_interval > 0)
+    src->stats_source = gst_resilient_io_context_add_timeout (src->io,
+        stats_interval, stats_tick, src, NULL);
+
+  gst_resilient_session_open (session);
+  return TRUE;
+}
+
+static gboolean
+stop_stats_on_io (gpointer data)
+{
+  GstResilientRtspSrc *src = data;
+
+  if (src->stats_source) {
+    g_source_destroy (src->stats_source);
+    g_source_unref (src->stats_source);
+    src->stats_source = NULL;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Before the children go down: TEARDOWN, then no more data from the I/O
+ * thread. */
+static void
+stop_session (GstResilientRtspSrc * src)
+{
+  guint64 teardown_timeout;
+
+  if (src->session == NULL)
+    return;
+
+  g_mutex_lock (&src->settings_lock);
+  teardown_timeout = src->settings.teardown_timeout;
+  g_mutex_unlock (&src->settings_lock);
+
+  gst_resilient_io_context_invoke_sync (src->io, stop_stats_on_io, src);
+  gst_resilient_session_close (src->session, teardown_timeout);
+}
+
+/* After the children went to READY: remove pads and elements. */
+static void
+cleanup (GstResilientRtspSrc * src)
+{
+  GstResilientSession *session;
+  GstResilientMedia *media;
+
+  g_mutex_lock (&src->runtime_lock);
+  session = src->session;
+  media = src->media;
+  src->session = NULL;
+  src->media = NULL;
+  g_mutex_unlock (&src->runtime_lock);
+
+  if (media)
+    gst_resilient_media_free (media);
+  if (session)
+    g_object_unref (session);
+}
+
+static GstStateChangeReturn
+gst_resilient_rtsp_src_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      src->io = gst_resilient_io_context_get ();
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!start (src))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_session (src);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+      stop_session (src);
+      cleanup (src);
+    }
+    return ret;
+  }
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      gst_resilient_session_play (src->session);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      cleanup (src);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_resilient_io_context_unref (src->io);
+      src->io = NULL;
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* GstURIHandler */
+
+static GstURIType
+uri_get_type (GType type)
+{
+  return GST_URI_SRC;
+}
+
+static const gchar *const *
+uri_get_protocols (GType type)
+{
+  static const gchar *protocols[] = { "rtsp", "rtspu", "rtspt", NULL };
+
+  return protocols;
+}
+
+static gchar *
+uri_get_uri (GstURIHandler * handler)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (handler);
+  gchar *uri;
+
+  g_mutex_lock (&src->settings_lock);
+  uri = g_strdup (src->settings.location);
+  g_mutex_unlock (&src->settings_lock);
+  return uri;
+}
+
+static gboolean
+uri_set_uri (GstURIHandler * handler, const gchar * uri, GError ** error)
+{
+  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (handler);
+  GstRTSPUrl *url = NULL;
+
+  if (uri == NULL || gst_rtsp_url_parse (uri, &url) != GST_RTSP_OK) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "Invalid RTSP URI \"%s\"", uri ? uri : "(null)");
+    return FALSE;
+  }
+  gst_rtsp_url_free (url);
+
+  g_object_set (src, "location", uri, NULL);
+  return TRUE;
+}
+
+static void
+gst_resilient_rtsp_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = uri_get_type;
+  iface->get_protocols = uri_get_protocols;
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
+}

@@ -1,0 +1,632 @@
+/* resilientrtsp
+ * media.c: the receive pipeline inside the element's bin.
+ *
+ *   internal src pad (RTP)  ──▶ rtpbin.recv_rtp_sink_N ─▶ … recv_rtp_src_N_ssrc_pt
+ *   internal src pad (RTCP) ──▶ rtpbin.recv_rtcp_sink_N        │
+ *   internal sink pad ◀── rtpbin.send_rtcp_src_N               ▼
+ *                                             depayloader ─▶ ghost pad stream_N
+ *
+ * locking order: media->lock → (none); never held while pushing or while
+ * calling into rtpbin.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "media.h"
+
+#include <stdio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (media_debug);
+#define GST_CAT_DEFAULT media_debug
+
+typedef struct
+{
+  GstResilientMedia *media;
+  guint index;                  /* SDP m= index, also the rtpbin session id */
+  gchar *media_type;            /* "video", "audio" … */
+  gchar *encoding_name;
+  GstCaps *caps;                /* application/x-rtp of the preferred pt */
+  GstStructure *pt_caps;        /* "pt-N" → GstCaps */
+
+  GstPad *rtp_src;              /* internal, pushes into rtpbin */
+  GstPad *rtcp_src;
+  GstPad *rtcp_sink;            /* internal, receives rtpbin's RTCP */
+  gboolean events_sent;         /* media->lock */
+
+  GstElement *depay;            /* NULL when not depayloading */
+  GstPad *ghost;                /* stream_N on the bin */
+  GstPad *rtpbin_src;           /* media->lock: the rtpbin pad currently linked */
+  GList *old_sinks;             /* media->lock: fakesinks of replaced SSRC pads */
+
+  gint64 packets;               /* atomic-ish under media->lock */
+  guint64 bytes;                /* media->lock */
+  guint64 bytes_at_last_stats;  /* media->lock */
+  gint64 last_stats_time;       /* media->lock, monotonic µs */
+} MediaStream;
+
+struct _GstResilientMedia
+{
+  GstBin *bin;                  /* not a ref: we live inside it */
+  GstPadTemplate *templ;
+  GstResilientMediaSettings settings;
+  GstResilientMediaCallbacks callbacks;
+  gpointer user_data;
+
+  GstElement *rtpbin;
+  gulong pad_added_id;
+  gulong pt_map_id;
+
+  GMutex lock;
+  GPtrArray *streams;           /* lock (contents); MediaStream* */
+  gboolean shutting_down;       /* lock */
+};
+
+static void
+ensure_debug (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (media_debug, "resilientrtspmedia", 0,
+        "resilientrtsp receive pipeline");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+static MediaStream *
+find_stream (GstResilientMedia * media, guint index)
+{
+  guint i;
+
+  for (i = 0; i < media->streams->len; i++) {
+    MediaStream *stream = g_ptr_array_index (media->streams, i);
+
+    if (stream->index == index)
+      return stream;
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* rtpbin signals */
+
+static GstCaps *
+on_request_pt_map (GstElement * rtpbin, guint session, guint pt,
+    GstResilientMedia * media)
+{
+  MediaStream *stream;
+  GstCaps *caps = NULL;
+  gchar name[16];
+
+  g_mutex_lock (&media->lock);
+  stream = find_stream (media, session);
+  if (stream) {
+    const GValue *v;
+
+    g_snprintf (name, sizeof (name), "pt-%u", pt);
+    v = stream->pt_caps ? gst_structure_get_value (stream->pt_caps, name) :
+        NULL;
+    if (v && GST_VALUE_HOLDS_CAPS (v))
+      caps = gst_caps_copy (gst_value_get_caps (v));
+    else if (stream->caps)
+      caps = gst_caps_ref (stream->caps);
+  }
+  g_mutex_unlock (&media->lock);
+
+  GST_DEBUG ("pt map session %u pt %u → %" GST_PTR_FORMAT, session, pt, caps);
+  return caps;
+}
+
+static GstElement *
+make_fakesink (GstResilientMedia * media)
+{
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+
+  g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
+  gst_bin_add (media->bin, sink);
+  gst_element_sync_state_with_parent (sink);
+  return sink;
+}
+
+static void
+on_pad_added (GstElement * rtpbin, GstPad * pad, GstResilientMedia * media)
+{
+  gchar *name = gst_pad_get_name (pad);
+  guint session, ssrc, pt;
+  MediaStream *stream;
+  GstPad *old, *sinkpad;
+
+  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3) {
+    g_free (name);
+    return;
+  }
+  g_free (name);
+
+  g_mutex_lock (&media->lock);
+  stream = media->shutting_down ? NULL : find_stream (media, session);
+  if (stream == NULL) {
+    g_mutex_unlock (&media->lock);
+    GST_WARNING ("pad %s:%s for an unknown session", GST_DEBUG_PAD_NAME (pad));
+    return;
+  }
+  old = stream->rtpbin_src;
+  stream->rtpbin_src = gst_object_ref (pad);
+  g_mutex_unlock (&media->lock);
+
+  GST_INFO ("stream %u: SSRC %08x pt %u", session, ssrc, pt);
+
+  /* the newest SSRC wins (a rebooted camera comes back with a new one); the
+   * previous pad drains into a fakesink */
+  if (old) {
+    GstPad *peer = gst_pad_get_peer (old);
+    GstElement *sink;
+
+    if (peer) {
+      gst_pad_unlink (old, peer);
+      gst_object_unref (peer);
+    }
+    sink = make_fakesink (media);
+    sinkpad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_link (old, sinkpad);
+    gst_object_unref (sinkpad);
+    g_mutex_lock (&media->lock);
+    stream->old_sinks = g_list_prepend (stream->old_sinks, sink);
+    g_mutex_unlock (&media->lock);
+    gst_object_unref (old);
+  }
+
+  if (stream->depay) {
+    sinkpad = gst_element_get_static_pad (stream->depay, "sink");
+    if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+      GST_WARNING ("stream %u: could not link %s:%s to the depayloader",
+          session, GST_DEBUG_PAD_NAME (pad));
+    gst_object_unref (sinkpad);
+  } else {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (stream->ghost), pad);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* internal pads */
+
+static GstFlowReturn
+rtcp_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  MediaStream *stream = gst_pad_get_element_private (pad);
+  GstResilientMedia *media = stream->media;
+
+  if (media->callbacks.send_rtcp)
+    media->callbacks.send_rtcp (media, stream->index, buf, media->user_data);
+  else
+    gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+rtcp_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstPad *
+make_internal_pad (MediaStream * stream, GstPadDirection dir, const gchar * kind)
+{
+  gchar *name = g_strdup_printf ("internal_%s_%u", kind, stream->index);
+  GstPad *pad = gst_pad_new (name, dir);
+
+  g_free (name);
+  gst_pad_set_element_private (pad, stream);
+  if (dir == GST_PAD_SINK) {
+    gst_pad_set_chain_function (pad, rtcp_sink_chain);
+    gst_pad_set_event_function (pad, rtcp_sink_event);
+  }
+  gst_pad_set_active (pad, TRUE);
+  return pad;
+}
+
+static gboolean
+link_request_pad (GstElement * rtpbin, GstPad * pad, const gchar * prefix,
+    guint index)
+{
+  gchar *name = g_strdup_printf ("%s_%u", prefix, index);
+  GstPad *rtpbin_pad = gst_element_request_pad_simple (rtpbin, name);
+  gboolean ok = FALSE;
+
+  if (rtpbin_pad) {
+    if (GST_PAD_IS_SRC (rtpbin_pad))
+      ok = gst_pad_link (rtpbin_pad, pad) == GST_PAD_LINK_OK;
+    else
+      ok = gst_pad_link (pad, rtpbin_pad) == GST_PAD_LINK_OK;
+    gst_object_unref (rtpbin_pad);
+  }
+  if (!ok)
+    GST_WARNING ("could not link rtpbin pad %s", name);
+  g_free (name);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* depayloaders */
+
+static GstElement *
+make_depayloader (GstCaps * caps)
+{
+  GList *factories, *matching;
+  GstElement *depay = NULL;
+
+  factories =
+      gst_element_factory_list_get_elements (GST_ELEMENT_FACTORY_TYPE_DEPAYLOADER,
+      GST_RANK_MARGINAL);
+  matching = gst_element_factory_list_filter (factories, caps, GST_PAD_SINK,
+      FALSE);
+  matching = g_list_sort (matching, gst_plugin_feature_rank_compare_func);
+  if (matching) {
+    depay = gst_element_factory_create (matching->data, NULL);
+    GST_DEBUG ("depayloader %s for %" GST_PTR_FORMAT,
+        GST_OBJECT_NAME (matching->data), caps);
+  }
+  gst_plugin_feature_list_free (matching);
+  gst_plugin_feature_list_free (factories);
+  return depay;
+}
+
+/* ---------------------------------------------------------------------- */
+
+GstResilientMedia *
+gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ,
+    const GstResilientMediaSettings * settings,
+    const GstResilientMediaCallbacks * callbacks, gpointer user_data)
+{
+  GstResilientMedia *media;
+  GstElement *rtpbin;
+
+  ensure_debug ();
+
+  rtpbin = gst_element_factory_make ("rtpbin", NULL);
+  if (rtpbin == NULL)
+    return NULL;
+
+  media = g_new0 (GstResilientMedia, 1);
+  media->bin = bin;
+  media->templ = templ;
+  media->settings = *settings;
+  media->callbacks = *callbacks;
+  media->user_data = user_data;
+  media->streams = g_ptr_array_new ();
+  g_mutex_init (&media->lock);
+
+  media->rtpbin = rtpbin;
+  g_object_set (rtpbin, "latency", settings->latency_ms, NULL);
+  media->pad_added_id = g_signal_connect (rtpbin, "pad-added",
+      G_CALLBACK (on_pad_added), media);
+  media->pt_map_id = g_signal_connect (rtpbin, "request-pt-map",
+      G_CALLBACK (on_request_pt_map), media);
+  gst_bin_add (bin, rtpbin);
+  gst_element_sync_state_with_parent (rtpbin);
+
+  return media;
+}
+
+GstElement *
+gst_resilient_media_get_manager (GstResilientMedia * media)
+{
+  return media->rtpbin;
+}
+
+static const gchar *
+caps_string (GstCaps * caps, const gchar * field, const gchar * fallback)
+{
+  const gchar *value = NULL;
+
+  if (caps && gst_caps_get_size (caps) > 0)
+    value = gst_structure_get_string (gst_caps_get_structure (caps, 0), field);
+  return value ? value : fallback;
+}
+
+static MediaStream *
+stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
+{
+  MediaStream *stream = g_new0 (MediaStream, 1);
+  const GstResilientStreamDesc *desc = ss->desc;
+  gchar *pad_name;
+
+  stream->media = media;
+  stream->index = ss->index;
+  stream->media_type = g_strdup (desc->media);
+  stream->caps = desc->caps ? gst_caps_ref (desc->caps) : NULL;
+  stream->pt_caps = desc->pt_caps ? gst_structure_copy (desc->pt_caps) : NULL;
+  stream->encoding_name =
+      g_strdup (caps_string (stream->caps, "encoding-name", "unknown"));
+  stream->last_stats_time = g_get_monotonic_time ();
+
+  stream->rtp_src = make_internal_pad (stream, GST_PAD_SRC, "rtp");
+  stream->rtcp_src = make_internal_pad (stream, GST_PAD_SRC, "rtcp");
+  link_request_pad (media->rtpbin, stream->rtp_src, "recv_rtp_sink",
+      stream->index);
+  link_request_pad (media->rtpbin, stream->rtcp_src, "recv_rtcp_sink",
+      stream->index);
+  if (media->settings.do_rtcp) {
+    stream->rtcp_sink = make_internal_pad (stream, GST_PAD_SINK, "rtcpsink");
+    link_request_pad (media->rtpbin, stream->rtcp_sink, "send_rtcp_src",
+        stream->index);
+  }
+
+  if (media->settings.depayload && stream->caps) {
+    stream->depay = make_depayloader (stream->caps);
+    if (stream->depay == NULL)
+      GST_WARNING ("no depayloader for %" GST_PTR_FORMAT ": stream %u "
+          "carries RTP", stream->caps, stream->index);
+  }
+
+  pad_name = g_strdup_printf ("stream_%u", stream->index);
+  if (stream->depay) {
+    GstPad *depay_src;
+
+    gst_bin_add (media->bin, stream->depay);
+    gst_element_sync_state_with_parent (stream->depay);
+    depay_src = gst_element_get_static_pad (stream->depay, "src");
+    stream->ghost = gst_ghost_pad_new_from_template (pad_name, depay_src,
+        media->templ);
+    gst_object_unref (depay_src);
+  } else {
+    stream->ghost = gst_ghost_pad_new_no_target_from_template (pad_name,
+        media->templ);
+  }
+  g_free (pad_name);
+  gst_pad_set_active (stream->ghost, TRUE);
+  gst_element_add_pad (GST_ELEMENT (media->bin), stream->ghost);
+
+  return stream;
+}
+
+guint
+gst_resilient_media_configure (GstResilientMedia * media, GPtrArray * streams)
+{
+  guint i, added = 0;
+
+  for (i = 0; i < streams->len; i++) {
+    GstResilientSessionStream *ss = g_ptr_array_index (streams, i);
+    MediaStream *stream;
+
+    g_mutex_lock (&media->lock);
+    stream = find_stream (media, ss->index);
+    g_mutex_unlock (&media->lock);
+    if (stream)
+      continue;
+
+    stream = stream_new (media, ss);
+    g_mutex_lock (&media->lock);
+    g_ptr_array_add (media->streams, stream);
+    g_mutex_unlock (&media->lock);
+    added++;
+  }
+  return added;
+}
+
+static void
+send_sticky_events (GstResilientMedia * media, MediaStream * stream)
+{
+  gchar *id = g_strdup_printf ("resilientrtsp/%p/%u", (gpointer) media,
+      stream->index);
+  gchar *rtcp_id = g_strdup_printf ("%s/rtcp", id);
+  GstSegment segment;
+  GstCaps *rtcp_caps = gst_caps_new_empty_simple ("application/x-rtcp");
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+
+  gst_pad_push_event (stream->rtp_src, gst_event_new_stream_start (id));
+  if (stream->caps)
+    gst_pad_push_event (stream->rtp_src, gst_event_new_caps (stream->caps));
+  gst_pad_push_event (stream->rtp_src, gst_event_new_segment (&segment));
+
+  gst_pad_push_event (stream->rtcp_src, gst_event_new_stream_start (rtcp_id));
+  gst_pad_push_event (stream->rtcp_src, gst_event_new_caps (rtcp_caps));
+  gst_pad_push_event (stream->rtcp_src, gst_event_new_segment (&segment));
+
+  gst_caps_unref (rtcp_caps);
+  g_free (rtcp_id);
+  g_free (id);
+}
+
+void
+gst_resilient_media_push (GstResilientMedia * media, guint index,
+    gboolean is_rtcp, GstBuffer * buf)
+{
+  MediaStream *stream;
+  gboolean need_events = FALSE;
+  GstClockTime now;
+  GstPad *pad;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&media->lock);
+  stream = media->shutting_down ? NULL : find_stream (media, index);
+  if (stream == NULL) {
+    g_mutex_unlock (&media->lock);
+    gst_buffer_unref (buf);
+    return;
+  }
+  if (!stream->events_sent) {
+    stream->events_sent = TRUE;
+    need_events = TRUE;
+  }
+  if (!is_rtcp) {
+    stream->packets++;
+    stream->bytes += gst_buffer_get_size (buf);
+  }
+  pad = gst_object_ref (is_rtcp ? stream->rtcp_src : stream->rtp_src);
+  g_mutex_unlock (&media->lock);
+
+  if (need_events)
+    send_sticky_events (media, stream);
+
+  now = gst_element_get_current_running_time (GST_ELEMENT (media->bin));
+  buf = gst_buffer_make_writable (buf);
+  GST_BUFFER_DTS (buf) = now;
+  GST_BUFFER_PTS (buf) = now;
+
+  ret = gst_pad_push (pad, buf);
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+    GST_LOG ("stream %u: push returned %s", index, gst_flow_get_name (ret));
+  gst_object_unref (pad);
+}
+
+static GstStructure *
+remote_source_stats (GstResilientMedia * media, MediaStream * stream)
+{
+  GObject *rtpsession = NULL;
+  GstStructure *session_stats = NULL, *result = NULL;
+  const GValue *sources;
+  guint i;
+
+  g_signal_emit_by_name (media->rtpbin, "get-internal-session", stream->index,
+      &rtpsession);
+  if (rtpsession == NULL)
+    return NULL;
+  g_object_get (rtpsession, "stats", &session_stats, NULL);
+  g_object_unref (rtpsession);
+  if (session_stats == NULL)
+    return NULL;
+
+  sources = gst_structure_get_value (session_stats, "source-stats");
+  for (i = 0; sources && i < gst_value_array_get_size (sources); i++) {
+    const GstStructure *s =
+        gst_value_get_structure (gst_value_array_get_value (sources, i));
+    gboolean internal = TRUE, is_sender = FALSE;
+
+    gst_structure_get_boolean (s, "internal", &internal);
+    gst_structure_get_boolean (s, "is-sender", &is_sender);
+    if (!internal && is_sender) {
+      result = gst_structure_copy (s);
+      break;
+    }
+  }
+  gst_structure_free (session_stats);
+  return result;
+}
+
+void
+gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
+{
+  GValue array = G_VALUE_INIT;
+  GPtrArray *streams;
+  guint i;
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+
+  g_mutex_lock (&media->lock);
+  streams = g_ptr_array_copy (media->streams, NULL, NULL);
+  g_mutex_unlock (&media->lock);
+
+  for (i = 0; i < streams->len; i++) {
+    MediaStream *stream = g_ptr_array_index (streams, i);
+    GstStructure *src = remote_source_stats (media, stream);
+    GstStructure *s;
+    GValue v = G_VALUE_INIT;
+    guint64 packets, bytes, bitrate = 0;
+    gint64 now = g_get_monotonic_time ();
+    gint packets_lost = 0, clock_rate = 0;
+    guint jitter = 0, ssrc = 0;
+    gdouble jitter_ms = 0.0;
+
+    g_mutex_lock (&media->lock);
+    packets = stream->packets;
+    bytes = stream->bytes;
+    if (now > stream->last_stats_time) {
+      bitrate = (bytes - stream->bytes_at_last_stats) * 8 * G_USEC_PER_SEC /
+          (now - stream->last_stats_time);
+    }
+    stream->bytes_at_last_stats = bytes;
+    stream->last_stats_time = now;
+    g_mutex_unlock (&media->lock);
+
+    if (src) {
+      gst_structure_get_int (src, "packets-lost", &packets_lost);
+      gst_structure_get_uint (src, "jitter", &jitter);
+      gst_structure_get_int (src, "clock-rate", &clock_rate);
+      gst_structure_get_uint (src, "ssrc", &ssrc);
+      if (clock_rate > 0)
+        jitter_ms = (gdouble) jitter * 1000.0 / clock_rate;
+      gst_structure_free (src);
+    }
+
+    s = gst_structure_new ("stream",
+        "index", G_TYPE_UINT, stream->index,
+        "media", G_TYPE_STRING, stream->media_type ? stream->media_type : "",
+        "encoding-name", G_TYPE_STRING, stream->encoding_name,
+        "packets-received", G_TYPE_UINT64, packets,
+        "bytes-received", G_TYPE_UINT64, bytes,
+        "packets-lost", G_TYPE_INT64, (gint64) packets_lost,
+        "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
+        "bitrate", G_TYPE_UINT64, bitrate,
+        "ssrc", G_TYPE_UINT, ssrc, NULL);
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure (&v, s);
+    gst_structure_free (s);
+    gst_value_array_append_and_take_value (&array, &v);
+  }
+  g_ptr_array_unref (streams);
+
+  gst_structure_take_value (stats, "streams", &array);
+}
+
+static void
+stream_free (GstResilientMedia * media, MediaStream * stream)
+{
+  GList *l;
+
+  gst_pad_set_active (stream->rtp_src, FALSE);
+  gst_pad_set_active (stream->rtcp_src, FALSE);
+  gst_object_unref (stream->rtp_src);
+  gst_object_unref (stream->rtcp_src);
+  if (stream->rtcp_sink) {
+    gst_pad_set_active (stream->rtcp_sink, FALSE);
+    gst_object_unref (stream->rtcp_sink);
+  }
+
+  gst_pad_set_active (stream->ghost, FALSE);
+  gst_element_remove_pad (GST_ELEMENT (media->bin), stream->ghost);
+  if (stream->depay) {
+    gst_element_set_state (stream->depay, GST_STATE_NULL);
+    gst_bin_remove (media->bin, stream->depay);
+  }
+  for (l = stream->old_sinks; l; l = l->next) {
+    gst_element_set_state (l->data, GST_STATE_NULL);
+    gst_bin_remove (media->bin, l->data);
+  }
+  g_list_free (stream->old_sinks);
+  if (stream->rtpbin_src)
+    gst_object_unref (stream->rtpbin_src);
+  if (stream->caps)
+    gst_caps_unref (stream->caps);
+  if (stream->pt_caps)
+    gst_structure_free (stream->pt_caps);
+  g_free (stream->media_type);
+  g_free (stream->encoding_name);
+  g_free (stream);
+}
+
+void
+gst_resilient_media_free (GstResilientMedia * media)
+{
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  media->shutting_down = TRUE;
+  g_mutex_unlock (&media->lock);
+
+  g_signal_handler_disconnect (media->rtpbin, media->pad_added_id);
+  g_signal_handler_disconnect (media->rtpbin, media->pt_map_id);
+
+  for (i = 0; i < media->streams->len; i++)
+    stream_free (media, g_ptr_array_index (media->streams, i));
+  g_ptr_array_unref (media->streams);
+
+  gst_element_set_state (media->rtpbin, GST_STATE_NULL);
+  gst_bin_remove (media->bin, media->rtpbin);
+
+  g_mutex_clear (&media->lock);
+  g_free (media);
+}

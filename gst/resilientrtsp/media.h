@@ -1,0 +1,65 @@
+/* resilientrtsp
+ * media.h: the receive pipeline inside the element's bin — per stream,
+ * internal pads feed rtpbin (jitterbuffer, RTCP); its output goes through a
+ * depayloader chosen from the registry (or not) to a ghost pad stream_%u.
+ *
+ * This helper creates elements and pads inside the bin it is given; it knows
+ * nothing of RTSP.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "session.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GstResilientMedia GstResilientMedia;
+
+typedef struct
+{
+  guint latency_ms;
+  gboolean depayload;
+  gboolean do_rtcp;
+} GstResilientMediaSettings;
+
+typedef struct
+{
+  /* rtpbin produced an RTCP packet for stream @index: send it to the server.
+   * Runs on rtpbin's RTCP thread. @buf (transfer full). */
+  void (*send_rtcp) (GstResilientMedia * media, guint index, GstBuffer * buf,
+      gpointer user_data);
+} GstResilientMediaCallbacks;
+
+/* Creates the rtpbin inside @bin. @templ is the bin's "stream_%u" template. */
+G_GNUC_INTERNAL
+GstResilientMedia *gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ,
+    const GstResilientMediaSettings * settings,
+    const GstResilientMediaCallbacks * callbacks, gpointer user_data);
+
+/* Removes every pad and element it added; no callback after it returns.
+ * The bin must be at READY or below (no data flowing). */
+G_GNUC_INTERNAL void gst_resilient_media_free (GstResilientMedia * media);
+
+G_GNUC_INTERNAL GstElement *gst_resilient_media_get_manager (GstResilientMedia * media);
+
+/**
+ * gst_resilient_media_configure:
+ * Creates the receive path for every stream in @streams
+ * (GstResilientSessionStream*) not configured yet, keeps existing ones (a
+ * re-established session keeps its pads). Returns the number of pads added;
+ * after the first configuration the caller signals no-more-pads.
+ */
+G_GNUC_INTERNAL guint gst_resilient_media_configure (GstResilientMedia * media,
+    GPtrArray * streams);
+
+/* Pushes an RTP/RTCP packet of stream @index into rtpbin, timestamped with
+ * the bin's running time. Any thread (the I/O thread in practice). */
+G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint index,
+    gboolean is_rtcp, GstBuffer * buf);
+
+/* Sets "streams" (GstValueArray of "stream" structures) in @stats. */
+G_GNUC_INTERNAL void gst_resilient_media_fill_stats (GstResilientMedia * media,
+    GstStructure * stats);
+
+G_END_DECLS

@@ -1,0 +1,1834 @@
+/* resilientrtsp
+ * session.c: the RTSP client state machine.
+ *
+ * Threads: everything below marked "I/O thread" runs on the shared I/O
+ * context. Other threads only enqueue commands (open, play), send RTCP, read
+ * stats, and close.
+ *
+ * locking order: session->lock → connection/udp transport internals
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "session.h"
+
+#include <string.h>
+
+#include "auth.h"
+#include "connection.h"
+#include "error.h"
+#include "framer.h"
+#include "headers.h"
+#include "udptransport.h"
+#include "url.h"
+
+GST_DEBUG_CATEGORY_STATIC (session_debug);
+#define GST_CAT_DEFAULT session_debug
+
+#define MAX_REDIRECTS 5
+#define DEFAULT_SESSION_TIMEOUT 60
+
+typedef enum
+{
+  CMD_OPEN = 1,                 /* non-zero: commands are stored as pointers */
+  CMD_PLAY,
+  CMD_KEEPALIVE,
+  CMD_SWITCH_TO_TCP,
+} CommandType;
+
+typedef struct _PendingRequest PendingRequest;
+typedef struct _StreamPriv StreamPriv;
+typedef void (*ResponseHandler) (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response);
+
+struct _PendingRequest
+{
+  guint cseq;
+  GstRTSPMethod method;
+  gchar *uri;
+  GstRTSPMessage *request;      /* kept to resend with credentials */
+  ResponseHandler handler;
+  GSource *timeout;
+};
+
+struct _GstResilientSession
+{
+  GObject parent;
+
+  /* immutable after construction */
+  GstResilientIoContext *io;
+  GstResilientSessionSettings settings;
+  GstResilientSessionCallbacks callbacks;
+  gpointer user_data;
+
+  GMutex lock;
+  GCond cond;
+  GstResilientSessionState state;       /* lock */
+  gboolean closed;              /* lock; no callback once set */
+  gboolean teardown_done;       /* lock */
+  GstResilientConnection *conn; /* lock (pointer); used on I/O thread */
+  GPtrArray *streams;           /* lock (array contents); GstResilientSessionStream* */
+  GstRTSPLowerTrans transport;  /* lock; transport in use, 0 before SETUP */
+  gint64 open_time;             /* lock; monotonic µs at the first OPEN */
+  gint64 connect_us;            /* lock; open → PLAY answered, -1 before */
+  guint64 packets;              /* lock */
+  guint64 bytes;                /* lock */
+
+  /* I/O thread only */
+  GQueue commands;              /* lock: pushed from any thread */
+  gboolean command_running;
+  CommandType current;
+  GCancellable *cancellable;
+  guint next_cseq;
+  GHashTable *pending;          /* cseq → PendingRequest */
+  gchar *url;                   /* request URL, no credentials */
+  gchar *user;
+  gchar *password;
+  gchar *host;
+  guint16 port;
+  gchar *auth_header;
+  gboolean auth_tried;
+  guint redirects;
+  GstRTSPMethod server_methods;
+  gchar *session_id;
+  guint session_timeout;
+  GstSDPMessage *sdp;
+  GstResilientSdpInfo *info;
+  GPtrArray *selected;          /* GstResilientStreamDesc* (owned by info) to set up */
+  gchar *aggregate_url;
+  gboolean play_after_setup;    /* re-establishing: PLAY once set up */
+  StreamPriv *setup_stream;     /* the stream of the SETUP in flight */
+  guint setup_index;            /* next stream of info->streams to set up */
+  GstRTSPLowerTrans allowed;    /* what settings + URL scheme allow */
+  GstRTSPLowerTrans trying;     /* the lower transport of the SETUP in flight */
+  GError *setup_error;          /* first failure while trying transports */
+  GSource *keepalive_source;
+  GSource *udp_check_source;
+  gboolean udp_data_seen;       /* lock */
+  gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
+  gboolean channel_is_rtcp[256];
+};
+
+G_DEFINE_TYPE (GstResilientSession, gst_resilient_session, G_TYPE_OBJECT);
+
+static void run_next_command (GstResilientSession * session);
+static void command_done (GstResilientSession * session);
+static void fail (GstResilientSession * session, GError * error);
+static void start_connect (GstResilientSession * session);
+static void send_setup (GstResilientSession * session);
+
+static const gchar *state_names[] = {
+  "idle", "connecting", "negotiating", "ready", "playing", "recovering",
+  "closing", "closed", "failed"
+};
+
+const gchar *
+gst_resilient_session_state_name (GstResilientSessionState state)
+{
+  if ((guint) state < G_N_ELEMENTS (state_names))
+    return state_names[state];
+  return "unknown";
+}
+
+void
+gst_resilient_session_settings_clear (GstResilientSessionSettings * s)
+{
+  g_clear_pointer (&s->location, g_free);
+  g_clear_pointer (&s->user_id, g_free);
+  g_clear_pointer (&s->user_pw, g_free);
+  g_clear_pointer (&s->user_agent, g_free);
+}
+
+void
+gst_resilient_session_settings_copy (GstResilientSessionSettings * dest,
+    const GstResilientSessionSettings * src)
+{
+  *dest = *src;
+  dest->location = g_strdup (src->location);
+  dest->user_id = g_strdup (src->user_id);
+  dest->user_pw = g_strdup (src->user_pw);
+  dest->user_agent = g_strdup (src->user_agent);
+}
+
+/* A set-up stream, with what the UDP callbacks need to find the session. */
+struct _StreamPriv
+{
+  GstResilientSessionStream pub;
+  GstResilientSession *session; /* not a ref: streams live inside the session */
+};
+
+static void
+pending_request_free (PendingRequest * req)
+{
+  if (req->timeout) {
+    g_source_destroy (req->timeout);
+    g_source_unref (req->timeout);
+  }
+  if (req->request)
+    gst_rtsp_message_free (req->request);
+  g_free (req->uri);
+  g_free (req);
+}
+
+static void
+session_stream_free (gpointer data)
+{
+  GstResilientSessionStream *stream = data;
+
+  if (stream->udp) {
+    gst_resilient_udp_transport_stop (stream->udp);
+    g_object_unref (stream->udp);
+  }
+  g_free (stream);
+}
+
+static void
+gst_resilient_session_init (GstResilientSession * session)
+{
+  g_mutex_init (&session->lock);
+  g_cond_init (&session->cond);
+  g_queue_init (&session->commands);
+  session->pending = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+      NULL, (GDestroyNotify) pending_request_free);
+  session->streams =
+      g_ptr_array_new_with_free_func (session_stream_free);
+  session->next_cseq = 1;
+  session->connect_us = -1;
+  session->session_timeout = DEFAULT_SESSION_TIMEOUT;
+  memset (session->channel_map, -1, sizeof (session->channel_map));
+}
+
+static void
+destroy_source (GSource ** source)
+{
+  if (*source) {
+    g_source_destroy (*source);
+    g_source_unref (*source);
+    *source = NULL;
+  }
+}
+
+static void
+gst_resilient_session_finalize (GObject * object)
+{
+  GstResilientSession *session = GST_RESILIENT_SESSION (object);
+
+  destroy_source (&session->keepalive_source);
+  destroy_source (&session->udp_check_source);
+  if (session->conn) {
+    gst_resilient_connection_close (session->conn);
+    g_object_unref (session->conn);
+  }
+  g_clear_object (&session->cancellable);
+  g_hash_table_unref (session->pending);
+  g_ptr_array_unref (session->streams);
+  g_queue_clear (&session->commands);
+  g_clear_pointer (&session->sdp, gst_sdp_message_free);
+  g_clear_pointer (&session->selected, g_ptr_array_unref);
+  g_clear_pointer (&session->info, gst_resilient_sdp_info_free);
+  g_clear_error (&session->setup_error);
+  g_clear_pointer (&session->setup_stream, session_stream_free);
+  g_free (session->url);
+  g_free (session->user);
+  g_free (session->password);
+  g_free (session->host);
+  g_free (session->auth_header);
+  g_free (session->session_id);
+  g_free (session->aggregate_url);
+  gst_resilient_session_settings_clear (&session->settings);
+  gst_resilient_io_context_unref (session->io);
+  g_mutex_clear (&session->lock);
+  g_cond_clear (&session->cond);
+
+  G_OBJECT_CLASS (gst_resilient_session_parent_class)->finalize (object);
+}
+
+static void
+gst_resilient_session_class_init (GstResilientSessionClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gst_resilient_session_finalize;
+
+  GST_DEBUG_CATEGORY_INIT (session_debug, "resilientrtspsession", 0,
+      "resilientrtsp RTSP session");
+}
+
+GstResilientSession *
+gst_resilient_session_new (GstResilientIoContext * io,
+    const GstResilientSessionSettings * settings,
+    const GstResilientSessionCallbacks * callbacks, gpointer user_data)
+{
+  GstResilientSession *session;
+
+  g_return_val_if_fail (io != NULL, NULL);
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (callbacks != NULL, NULL);
+
+  session = g_object_new (GST_TYPE_RESILIENT_SESSION, NULL);
+  session->io = gst_resilient_io_context_ref (io);
+  gst_resilient_session_settings_copy (&session->settings, settings);
+  session->callbacks = *callbacks;
+  session->user_data = user_data;
+  return session;
+}
+
+/* ---------------------------------------------------------------------- */
+/* state and callbacks (I/O thread) */
+
+static gboolean
+is_closed (GstResilientSession * session)
+{
+  gboolean closed;
+
+  g_mutex_lock (&session->lock);
+  closed = session->closed;
+  g_mutex_unlock (&session->lock);
+  return closed;
+}
+
+static void
+set_state (GstResilientSession * session, GstResilientSessionState state,
+    const gchar * reason)
+{
+  GstResilientSessionState old;
+
+  g_mutex_lock (&session->lock);
+  old = session->state;
+  session->state = state;
+  g_mutex_unlock (&session->lock);
+
+  if (old == state)
+    return;
+
+  GST_INFO_OBJECT (session, "%s → %s%s%s",
+      gst_resilient_session_state_name (old),
+      gst_resilient_session_state_name (state), reason ? ": " : "",
+      reason ? reason : "");
+  if (session->callbacks.state_changed && !is_closed (session))
+    session->callbacks.state_changed (session, old, state, reason,
+        session->user_data);
+}
+
+GstResilientSessionState
+gst_resilient_session_get_state (GstResilientSession * session)
+{
+  GstResilientSessionState state;
+
+  g_mutex_lock (&session->lock);
+  state = session->state;
+  g_mutex_unlock (&session->lock);
+  return state;
+}
+
+/* Drops the connection, timers, pending requests and UDP sockets, keeping
+ * what the session negotiated (URL, SDP). I/O thread. */
+static void
+drop_transport (GstResilientSession * session)
+{
+  GstResilientConnection *conn;
+  GPtrArray *streams;
+
+  destroy_source (&session->keepalive_source);
+  destroy_source (&session->udp_check_source);
+  if (session->cancellable) {
+    g_cancellable_cancel (session->cancellable);
+    g_clear_object (&session->cancellable);
+  }
+  g_hash_table_remove_all (session->pending);
+
+  g_mutex_lock (&session->lock);
+  conn = session->conn;
+  session->conn = NULL;
+  streams = session->streams;
+  session->streams =
+      g_ptr_array_new_with_free_func (session_stream_free);
+  session->transport = 0;
+  g_mutex_unlock (&session->lock);
+
+  if (conn) {
+    gst_resilient_connection_close (conn);
+    g_object_unref (conn);
+  }
+  /* frees and stops the UDP transports */
+  g_ptr_array_unref (streams);
+  g_clear_pointer (&session->setup_stream, session_stream_free);
+
+  g_clear_pointer (&session->session_id, g_free);
+  memset (session->channel_map, -1, sizeof (session->channel_map));
+}
+
+static void
+fail (GstResilientSession * session, GError * error)
+{
+  GST_WARNING_OBJECT (session, "session failed: %s", error->message);
+
+  drop_transport (session);
+  g_queue_clear (&session->commands);
+  session->command_running = FALSE;
+  set_state (session, GST_RESILIENT_SESSION_FAILED, error->message);
+  if (session->callbacks.error && !is_closed (session))
+    session->callbacks.error (session, error, session->user_data);
+  g_error_free (error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* commands */
+
+static gboolean
+run_next_command_idle (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  if (!is_closed (session))
+    run_next_command (session);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+enqueue_command (GstResilientSession * session, CommandType type)
+{
+  g_mutex_lock (&session->lock);
+  if (session->closed) {
+    g_mutex_unlock (&session->lock);
+    return;
+  }
+  g_queue_push_tail (&session->commands, GINT_TO_POINTER (type));
+  g_mutex_unlock (&session->lock);
+
+  gst_resilient_io_context_invoke (session->io, run_next_command_idle,
+      g_object_ref (session), g_object_unref);
+}
+
+void
+gst_resilient_session_open (GstResilientSession * session)
+{
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  enqueue_command (session, CMD_OPEN);
+}
+
+void
+gst_resilient_session_play (GstResilientSession * session)
+{
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  enqueue_command (session, CMD_PLAY);
+}
+
+static void
+command_done (GstResilientSession * session)
+{
+  session->command_running = FALSE;
+  gst_resilient_io_context_invoke (session->io, run_next_command_idle,
+      g_object_ref (session), g_object_unref);
+}
+
+static gboolean
+prepare_url (GstResilientSession * session, const gchar * location,
+    GError ** error)
+{
+  GstRTSPUrl *rtsp_url = NULL;
+  gchar *user = NULL, *password = NULL;
+  gchar *stripped;
+
+  if (location == NULL || *location == '\0')
+    goto no_location;
+
+  if (gst_rtsp_url_parse (location, &rtsp_url) != GST_RTSP_OK ||
+      rtsp_url->host == NULL || *rtsp_url->host == '\0')
+    goto bad_url;
+
+  stripped = gst_resilient_url_strip_credentials (location, &user, &password);
+  if (stripped == NULL)
+    goto bad_url;
+
+  g_free (session->url);
+  session->url = stripped;
+  g_free (session->host);
+  session->host = g_strdup (rtsp_url->host);
+  session->port = rtsp_url->port ? rtsp_url->port : 554;
+
+  /* the element's user-id/user-pw win over the URL's */
+  g_free (session->user);
+  g_free (session->password);
+  if (session->settings.user_id && *session->settings.user_id) {
+    session->user = g_strdup (session->settings.user_id);
+    session->password = g_strdup (session->settings.user_pw);
+    g_free (user);
+    g_free (password);
+  } else {
+    session->user = user;
+    session->password = password;
+  }
+
+  /* rtspu:// means UDP only, rtspt:// TCP only (as in rtspsrc) */
+  session->allowed = session->settings.protocols;
+  if (rtsp_url->transports != GST_RTSP_LOWER_TRANS_UNKNOWN &&
+      (rtsp_url->transports & (GST_RTSP_LOWER_TRANS_UDP |
+                  GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP))
+      != (GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
+          GST_RTSP_LOWER_TRANS_TCP)) {
+    session->allowed &= rtsp_url->transports;
+  }
+  gst_rtsp_url_free (rtsp_url);
+
+  if ((session->allowed & (GST_RTSP_LOWER_TRANS_UDP |
+              GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP)) == 0)
+    goto no_transport;
+
+  return TRUE;
+
+  /* ERRORS */
+no_location:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_BAD_URL,
+        "no location set");
+    return FALSE;
+  }
+bad_url:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_BAD_URL,
+        "\"%s\" is not a valid RTSP URL", location);
+    if (rtsp_url)
+      gst_rtsp_url_free (rtsp_url);
+    return FALSE;
+  }
+no_transport:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR,
+        GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
+        "the protocols property and the URL scheme of \"%s\" allow no "
+        "common transport", location);
+    return FALSE;
+  }
+}
+
+static void
+start_open (GstResilientSession * session)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&session->lock);
+  if (session->open_time == 0)
+    session->open_time = g_get_monotonic_time ();
+  g_mutex_unlock (&session->lock);
+
+  session->redirects = 0;
+  if (!prepare_url (session, session->settings.location, &error)) {
+    fail (session, error);
+    return;
+  }
+  start_connect (session);
+}
+
+static void
+start_play (GstResilientSession * session);
+static void
+send_keepalive (GstResilientSession * session);
+static void
+switch_to_tcp (GstResilientSession * session);
+
+static void
+run_next_command (GstResilientSession * session)
+{
+  gpointer cmd;
+  GstResilientSessionState state;
+
+  if (session->command_running)
+    return;
+
+  g_mutex_lock (&session->lock);
+  cmd = g_queue_pop_head (&session->commands);
+  state = session->state;
+  g_mutex_unlock (&session->lock);
+  if (cmd == NULL)
+    return;
+
+  session->command_running = TRUE;
+  session->current = GPOINTER_TO_INT (cmd);
+
+  /* after a failure only a new OPEN makes sense */
+  if (state == GST_RESILIENT_SESSION_FAILED && session->current != CMD_OPEN) {
+    command_done (session);
+    return;
+  }
+
+  switch (session->current) {
+    case CMD_OPEN:
+      start_open (session);
+      break;
+    case CMD_PLAY:
+      start_play (session);
+      break;
+    case CMD_KEEPALIVE:
+      send_keepalive (session);
+      break;
+    case CMD_SWITCH_TO_TCP:
+      switch_to_tcp (session);
+      break;
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* requests and responses (I/O thread) */
+
+typedef struct
+{
+  GstResilientSession *session;
+  guint cseq;
+} TimeoutData;
+
+static gboolean
+request_timed_out (gpointer data)
+{
+  TimeoutData *td = data;
+  GstResilientSession *session = td->session;
+  PendingRequest *req;
+
+  req = g_hash_table_lookup (session->pending, GUINT_TO_POINTER (td->cseq));
+  if (req == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* the source is being dispatched: don't destroy it from the free func */
+  g_source_unref (req->timeout);
+  req->timeout = NULL;
+
+  fail (session, g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_TIMEOUT,
+          "%s %s: no answer from the server within %" G_GUINT64_FORMAT " ms",
+          gst_rtsp_method_as_text (req->method), req->uri,
+          session->settings.tcp_timeout_us / 1000));
+  return G_SOURCE_REMOVE;
+}
+
+static GstRTSPMessage *
+new_request (GstResilientSession * session, GstRTSPMethod method,
+    const gchar * uri)
+{
+  GstRTSPMessage *msg = NULL;
+
+  gst_rtsp_message_new_request (&msg, method, uri);
+  if (session->settings.user_agent)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_USER_AGENT,
+        session->settings.user_agent);
+  if (session->session_id && method != GST_RTSP_OPTIONS
+      && method != GST_RTSP_DESCRIBE)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_SESSION,
+        session->session_id);
+  if (session->session_id && method == GST_RTSP_OPTIONS
+      && session->current == CMD_KEEPALIVE)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_SESSION,
+        session->session_id);
+  return msg;
+}
+
+/* Takes @msg. Returns FALSE (and has failed the session) when it could not
+ * be sent. */
+static gboolean
+send_request (GstResilientSession * session, GstRTSPMessage * msg,
+    ResponseHandler handler)
+{
+  PendingRequest *req;
+  GstRTSPMethod method;
+  const gchar *uri;
+  GstRTSPVersion version;
+  gchar cseq_str[16];
+  TimeoutData *td;
+  guint timeout_ms;
+
+  gst_rtsp_message_parse_request (msg, &method, &uri, &version);
+
+  req = g_new0 (PendingRequest, 1);
+  req->cseq = session->next_cseq++;
+  req->method = method;
+  req->uri = g_strdup (uri);
+  req->handler = handler;
+
+  gst_rtsp_message_remove_header (msg, GST_RTSP_HDR_CSEQ, -1);
+  g_snprintf (cseq_str, sizeof (cseq_str), "%u", req->cseq);
+  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq_str);
+  gst_rtsp_message_remove_header (msg, GST_RTSP_HDR_AUTHORIZATION, -1);
+  if (session->auth_header)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_AUTHORIZATION,
+        session->auth_header);
+
+  if (session->callbacks.before_send &&
+      !session->callbacks.before_send (session, msg, session->user_data)) {
+    GstRTSPMessage *fake = NULL;
+
+    GST_DEBUG_OBJECT (session, "before-send skipped %s",
+        gst_rtsp_method_as_text (method));
+    gst_rtsp_message_new_response (&fake, GST_RTSP_STS_OK, "OK", msg);
+    req->request = msg;
+    handler (session, req, fake);
+    gst_rtsp_message_free (fake);
+    pending_request_free (req);
+    return TRUE;
+  }
+
+  if (session->conn == NULL ||
+      !gst_resilient_connection_send_message (session->conn, msg)) {
+    pending_request_free (req);
+    gst_rtsp_message_free (msg);
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_CONNECTION_LOST,
+            "%s %s: the connection to the server is closed",
+            gst_rtsp_method_as_text (method), uri));
+    return FALSE;
+  }
+  req->request = msg;
+
+  timeout_ms = session->settings.tcp_timeout_us / 1000;
+  if (timeout_ms > 0) {
+    td = g_new0 (TimeoutData, 1);
+    td->session = session;
+    td->cseq = req->cseq;
+    req->timeout = gst_resilient_io_context_add_timeout (session->io,
+        timeout_ms, request_timed_out, td, g_free);
+  }
+  GST_DEBUG_OBJECT (session, "sent %s %s (CSeq %u)",
+      gst_rtsp_method_as_text (method), req->uri, req->cseq);
+  g_hash_table_insert (session->pending, GUINT_TO_POINTER (req->cseq), req);
+  return TRUE;
+}
+
+/* Resends @req's request with credentials after a 401. TRUE if resent. */
+static gboolean
+retry_with_auth (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPMessage *copy = NULL;
+
+  if (session->auth_tried || session->user == NULL)
+    return FALSE;
+  if (gst_resilient_auth_pick (response) != GST_RTSP_AUTH_BASIC) {
+    GST_WARNING_OBJECT (session, "server offers no authentication scheme we "
+        "support (Basic)");
+    return FALSE;
+  }
+
+  session->auth_tried = TRUE;
+  g_free (session->auth_header);
+  session->auth_header =
+      gst_resilient_auth_basic (session->user, session->password);
+
+  gst_rtsp_message_copy (req->request, &copy);
+  return send_request (session, copy, req->handler);
+}
+
+/* Common handling of a non-2xx answer: auth retry, else a classified error.
+ * Returns TRUE when handled by a retry. */
+static gboolean
+handle_failure_status (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response, GstRTSPStatusCode code, const gchar * reason)
+{
+  GError *error;
+
+  if (code == GST_RTSP_STS_UNAUTHORIZED &&
+      retry_with_auth (session, req, response))
+    return TRUE;
+
+  error = gst_resilient_error_new_from_status (code, reason, req->method,
+      req->uri);
+  if (code == GST_RTSP_STS_UNAUTHORIZED) {
+    gchar *msg = error->message;
+
+    error->message = g_strconcat (msg, session->user == NULL ?
+        " (no credentials set: use user-id/user-pw or the URL)" :
+        " (credentials rejected)", NULL);
+    g_free (msg);
+  }
+  fail (session, error);
+  return FALSE;
+}
+
+static gboolean
+check_session_header (GstResilientSession * session, GstRTSPMessage * response)
+{
+  gchar *value = NULL;
+  gchar *id = NULL;
+  guint timeout = DEFAULT_SESSION_TIMEOUT;
+
+  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_SESSION, &value,
+          0) != GST_RTSP_OK)
+    return TRUE;
+
+  if (!gst_resilient_parse_session_header (value, &id, &timeout)) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_PROTOCOL, "malformed Session header \"%s\"",
+            value));
+    return FALSE;
+  }
+
+  if (session->session_id == NULL) {
+    session->session_id = id;
+    session->session_timeout = timeout ? timeout : DEFAULT_SESSION_TIMEOUT;
+    GST_DEBUG_OBJECT (session, "session id %s, timeout %u s", id,
+        session->session_timeout);
+  } else if (strcmp (session->session_id, id) != 0) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_PROTOCOL,
+            "server changed the session id from \"%s\" to \"%s\"",
+            session->session_id, id));
+    g_free (id);
+    return FALSE;
+  } else {
+    g_free (id);
+  }
+  return TRUE;
+}
+
+static void
+answer_server_request (GstResilientSession * session, GstRTSPMessage * request)
+{
+  GstRTSPMethod method;
+  const gchar *uri;
+  GstRTSPVersion version;
+  GstRTSPMessage *response = NULL;
+  GstRTSPStatusCode code = GST_RTSP_STS_OK;
+
+  gst_rtsp_message_parse_request (request, &method, &uri, &version);
+  GST_DEBUG_OBJECT (session, "server sent %s %s",
+      gst_rtsp_method_as_text (method), uri);
+
+  switch (method) {
+    case GST_RTSP_OPTIONS:
+    case GST_RTSP_GET_PARAMETER:
+    case GST_RTSP_SET_PARAMETER:
+    case GST_RTSP_ANNOUNCE:
+      break;
+    default:
+      code = GST_RTSP_STS_NOT_IMPLEMENTED;
+      break;
+  }
+
+  gst_rtsp_message_new_response (&response, code,
+      gst_rtsp_status_as_text (code), request);
+  if (session->session_id)
+    gst_rtsp_message_add_header (response, GST_RTSP_HDR_SESSION,
+        session->session_id);
+  if (session->conn)
+    gst_resilient_connection_send_message (session->conn, response);
+  gst_rtsp_message_free (response);
+}
+
+static void
+on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
+    gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  gchar *cseq_str = NULL;
+  guint64 cseq = 0;
+  PendingRequest *req = NULL;
+
+  if (gst_rtsp_message_get_type (msg) == GST_RTSP_MESSAGE_REQUEST) {
+    answer_server_request (session, msg);
+    gst_rtsp_message_free (msg);
+    return;
+  }
+  if (gst_rtsp_message_get_type (msg) != GST_RTSP_MESSAGE_RESPONSE) {
+    gst_rtsp_message_free (msg);
+    return;
+  }
+
+  if (gst_rtsp_message_get_header (msg, GST_RTSP_HDR_CSEQ, &cseq_str,
+          0) == GST_RTSP_OK) {
+    if (!g_ascii_string_to_unsigned (g_strstrip (cseq_str), 10, 0, G_MAXUINT,
+            &cseq, NULL)) {
+      fail (session, g_error_new (GST_RESILIENT_ERROR,
+              GST_RESILIENT_ERROR_PROTOCOL,
+              "response with a malformed CSeq \"%s\"", cseq_str));
+      gst_rtsp_message_free (msg);
+      return;
+    }
+    req = g_hash_table_lookup (session->pending, GUINT_TO_POINTER (cseq));
+  } else if (g_hash_table_size (session->pending) == 1) {
+    GHashTableIter iter;
+
+    /* lenient: a response without CSeq answers the only open request */
+    g_hash_table_iter_init (&iter, session->pending);
+    g_hash_table_iter_next (&iter, NULL, (gpointer *) & req);
+    GST_WARNING_OBJECT (session, "response without CSeq, taking it as the "
+        "answer to CSeq %u", req->cseq);
+  }
+
+  if (req == NULL) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_PROTOCOL,
+            "response with CSeq %s answers no request in flight",
+            cseq_str ? cseq_str : "(none)"));
+    gst_rtsp_message_free (msg);
+    return;
+  }
+
+  g_hash_table_steal (session->pending, GUINT_TO_POINTER (req->cseq));
+  destroy_source (&req->timeout);
+  req->handler (session, req, msg);
+  pending_request_free (req);
+  gst_rtsp_message_free (msg);
+}
+
+static void
+on_conn_data (GstResilientConnection * conn, guint8 channel, GstBuffer * buf,
+    gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  gint pos = session->channel_map[channel];
+  guint index;
+
+  if (pos < 0) {
+    GST_LOG_OBJECT (session, "data on unknown channel %u dropped", channel);
+    gst_buffer_unref (buf);
+    return;
+  }
+
+  g_mutex_lock (&session->lock);
+  index = ((GstResilientSessionStream *)
+      g_ptr_array_index (session->streams, pos))->index;
+  session->packets++;
+  session->bytes += gst_buffer_get_size (buf);
+  g_mutex_unlock (&session->lock);
+
+  if (session->callbacks.packet)
+    session->callbacks.packet (session, index,
+        session->channel_is_rtcp[channel], buf, session->user_data);
+  else
+    gst_buffer_unref (buf);
+}
+
+static void
+on_conn_closed (GstResilientConnection * conn, const GError * error,
+    gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
+
+  if (state == GST_RESILIENT_SESSION_CLOSING) {
+    /* servers may close right after TEARDOWN */
+    g_mutex_lock (&session->lock);
+    session->teardown_done = TRUE;
+    g_cond_broadcast (&session->cond);
+    g_mutex_unlock (&session->lock);
+    return;
+  }
+  fail (session, g_error_copy (error));
+}
+
+static const GstResilientConnectionCallbacks conn_callbacks = {
+  on_conn_message,
+  on_conn_data,
+  on_conn_closed,
+};
+
+/* ---------------------------------------------------------------------- */
+/* OPEN: connect, OPTIONS, DESCRIBE, SETUP… */
+
+static void on_options_response (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response);
+static void on_describe_response (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response);
+
+static void
+on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  GError *error = NULL;
+  GIOStream *stream;
+  GstResilientConnection *conn;
+
+  stream = gst_resilient_connect_tcp_finish (result, &error);
+  if (is_closed (session)) {
+    g_clear_object (&stream);
+    g_clear_error (&error);
+    g_object_unref (session);
+    return;
+  }
+  if (stream == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      fail (session, error);
+    else
+      g_error_free (error);
+    g_object_unref (session);
+    return;
+  }
+
+  conn = gst_resilient_connection_new (session->io, stream, &conn_callbacks,
+      session);
+  g_object_unref (stream);
+  g_mutex_lock (&session->lock);
+  session->conn = conn;
+  g_mutex_unlock (&session->lock);
+  gst_resilient_connection_start (conn);
+
+  set_state (session, GST_RESILIENT_SESSION_NEGOTIATING, NULL);
+  send_request (session, new_request (session, GST_RTSP_OPTIONS, session->url),
+      on_options_response);
+  g_object_unref (session);
+}
+
+static void
+start_connect (GstResilientSession * session)
+{
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
+  guint timeout_ms = session->settings.tcp_timeout_us / 1000;
+
+  if (state != GST_RESILIENT_SESSION_RECOVERING)
+    set_state (session, GST_RESILIENT_SESSION_CONNECTING, NULL);
+  session->auth_tried = FALSE;
+  g_clear_pointer (&session->auth_header, g_free);
+  session->cancellable = g_cancellable_new ();
+  GST_DEBUG_OBJECT (session, "connecting to %s:%u", session->host,
+      session->port);
+  gst_resilient_connect_tcp_async (session->io, session->host, session->port,
+      timeout_ms, session->cancellable, on_connected, g_object_ref (session));
+}
+
+static void
+on_options_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+  gchar *value;
+  GstRTSPMessage *describe;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code == GST_RTSP_STS_UNAUTHORIZED &&
+      retry_with_auth (session, req, response))
+    return;
+  /* OPTIONS is informative: a camera that refuses it may still DESCRIBE */
+  if (code == GST_RTSP_STS_OK &&
+      gst_rtsp_message_get_header (response, GST_RTSP_HDR_PUBLIC, &value,
+          0) == GST_RTSP_OK)
+    session->server_methods = gst_resilient_parse_public_header (value);
+  else if (code != GST_RTSP_STS_OK)
+    GST_INFO_OBJECT (session, "OPTIONS answered %d %s, going on", code,
+        reason);
+
+  describe = new_request (session, GST_RTSP_DESCRIBE, session->url);
+  gst_rtsp_message_add_header (describe, GST_RTSP_HDR_ACCEPT,
+      "application/sdp");
+  send_request (session, describe, on_describe_response);
+}
+
+static void
+redirect (GstResilientSession * session, GstRTSPMessage * response)
+{
+  gchar *location = NULL;
+  gchar *target;
+  GError *error = NULL;
+
+  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_LOCATION,
+          &location, 0) != GST_RTSP_OK) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_REDIRECT,
+            "redirect from %s without a Location header", session->url));
+    return;
+  }
+  if (++session->redirects > MAX_REDIRECTS) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_REDIRECT,
+            "more than %d redirects, the last to %s", MAX_REDIRECTS,
+            location));
+    return;
+  }
+
+  target = gst_resilient_url_resolve (session->url, g_strstrip (location));
+  GST_INFO_OBJECT (session, "redirected to %s", target ? target : location);
+  drop_transport (session);
+  if (!prepare_url (session, target ? target : location, &error)) {
+    g_free (target);
+    fail (session, error);
+    return;
+  }
+  g_free (target);
+  start_connect (session);
+}
+
+static gboolean
+select_streams (GstResilientSession * session)
+{
+  guint i;
+
+  g_clear_pointer (&session->selected, g_ptr_array_unref);
+  session->selected = g_ptr_array_new ();
+  for (i = 0; i < session->info->streams->len; i++) {
+    GstResilientStreamDesc *desc = g_ptr_array_index (session->info->streams, i);
+
+    if (desc->recvonly_backchannel) {
+      GST_DEBUG_OBJECT (session, "skipping backchannel stream %u", desc->index);
+      continue;
+    }
+    if (desc->profile == GST_RTSP_PROFILE_SAVP
+        || desc->profile == GST_RTSP_PROFILE_SAVPF) {
+      GST_WARNING_OBJECT (session, "skipping SRTP stream %u: not supported yet",
+          desc->index);
+      continue;
+    }
+    if (session->callbacks.select_stream &&
+        !session->callbacks.select_stream (session, desc, session->user_data)) {
+      GST_DEBUG_OBJECT (session, "stream %u deselected", desc->index);
+      continue;
+    }
+    g_ptr_array_add (session->selected, desc);
+  }
+
+  if (session->selected->len == 0) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_NO_STREAMS,
+            "%s: no stream left to play (%u in the SDP, %u unusable)",
+            session->url, session->info->streams->len, session->info->skipped));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+on_describe_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+  gchar *content_base = NULL, *content_location = NULL;
+  guint8 *body = NULL;
+  guint body_size = 0;
+  gchar *base;
+  GError *error = NULL;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code >= 300 && code < 400) {
+    redirect (session, response);
+    return;
+  }
+  if (code != GST_RTSP_STS_OK) {
+    handle_failure_status (session, req, response, code, reason);
+    return;
+  }
+
+  gst_rtsp_message_get_body (response, &body, &body_size);
+  g_clear_pointer (&session->sdp, gst_sdp_message_free);
+  session->sdp = gst_resilient_sdp_parse (body, body_size, &error);
+  if (session->sdp == NULL) {
+    GError *e = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
+        "DESCRIBE %s: %s", session->url, error->message);
+    g_error_free (error);
+    fail (session, e);
+    return;
+  }
+
+  gst_rtsp_message_get_header (response, GST_RTSP_HDR_CONTENT_BASE,
+      &content_base, 0);
+  gst_rtsp_message_get_header (response, GST_RTSP_HDR_CONTENT_LOCATION,
+      &content_location, 0);
+  base = gst_resilient_url_control_base (session->url, content_base,
+      content_location);
+
+  if (session->callbacks.sdp)
+    session->callbacks.sdp (session, session->sdp, session->user_data);
+
+  g_clear_pointer (&session->info, gst_resilient_sdp_info_free);
+  session->info = gst_resilient_sdp_info_new (session->sdp, base, &error);
+  g_free (base);
+  if (session->info == NULL) {
+    GError *e = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
+        "DESCRIBE %s: %s", session->url, error->message);
+    g_error_free (error);
+    fail (session, e);
+    return;
+  }
+  g_free (session->aggregate_url);
+  session->aggregate_url = g_strdup (session->info->aggregate_url ?
+      session->info->aggregate_url : session->url);
+
+  if (!select_streams (session))
+    return;
+  session->setup_index = 0;
+  g_clear_error (&session->setup_error);
+  session->trying = 0;
+  send_setup (session);
+}
+
+/* The lower transports to try, in order: UDP, multicast, TCP. */
+static GstRTSPLowerTrans
+next_transport (GstResilientSession * session, GstRTSPLowerTrans after)
+{
+  static const GstRTSPLowerTrans order[] = {
+    GST_RTSP_LOWER_TRANS_UDP, GST_RTSP_LOWER_TRANS_UDP_MCAST,
+    GST_RTSP_LOWER_TRANS_TCP
+  };
+  gboolean passed = (after == 0);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    if (passed && (session->allowed & order[i]))
+      return order[i];
+    if (order[i] == after)
+      passed = TRUE;
+  }
+  return 0;
+}
+
+static void
+on_udp_packet (GstResilientUdpTransport * udp, gboolean is_rtcp,
+    GstBuffer * buf, gpointer user_data)
+{
+  StreamPriv *stream = user_data;
+  GstResilientSession *session = stream->session;
+  gboolean closed;
+
+  g_mutex_lock (&session->lock);
+  closed = session->closed;
+  session->packets++;
+  session->bytes += gst_buffer_get_size (buf);
+  session->udp_data_seen = TRUE;
+  g_mutex_unlock (&session->lock);
+
+  if (!closed && session->callbacks.packet)
+    session->callbacks.packet (session, stream->pub.index, is_rtcp, buf,
+        session->user_data);
+  else
+    gst_buffer_unref (buf);
+}
+
+static const GstResilientUdpCallbacks udp_callbacks = {
+  on_udp_packet,
+};
+
+static GSocketFamily
+server_family (GstResilientSession * session)
+{
+  GInetSocketAddress *addr = NULL;
+  GSocketFamily family = G_SOCKET_FAMILY_IPV4;
+
+  if (session->conn)
+    addr = gst_resilient_connection_get_remote_address (session->conn);
+  if (addr) {
+    family = g_inet_address_get_family (g_inet_socket_address_get_address
+        (addr));
+    g_object_unref (addr);
+  }
+  return family;
+}
+
+static void on_setup_response (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response);
+static void streams_set_up (GstResilientSession * session);
+
+static void
+send_setup (GstResilientSession * session)
+{
+  GstResilientStreamDesc *desc;
+  StreamPriv *stream;
+  GstRTSPMessage *msg;
+  gchar *transport = NULL;
+  GError *error = NULL;
+
+  if (session->setup_index >= session->selected->len) {
+    streams_set_up (session);
+    return;
+  }
+  desc = g_ptr_array_index (session->selected, session->setup_index);
+
+  if (session->trying == 0)
+    session->trying = next_transport (session, 0);
+  if (session->trying == 0) {
+    fail (session, session->setup_error ? session->setup_error :
+        g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
+            "SETUP %s: no transport left to try", desc->control_url));
+    session->setup_error = NULL;
+    return;
+  }
+
+  g_clear_pointer (&session->setup_stream, session_stream_free);
+  stream = g_new0 (StreamPriv, 1);
+  stream->session = session;
+  stream->pub.index = desc->index;
+  stream->pub.desc = desc;
+  session->setup_stream = stream;
+
+  switch (session->trying) {
+    case GST_RTSP_LOWER_TRANS_UDP:
+      stream->pub.udp = gst_resilient_udp_transport_new (session->io,
+          server_family (session), session->settings.port_min,
+          session->settings.port_max, session->settings.udp_buffer_size,
+          &error);
+      if (stream->pub.udp == NULL) {
+        fail (session, error);
+        return;
+      }
+      stream->pub.client_rtp_port =
+          gst_resilient_udp_transport_get_rtp_port (stream->pub.udp);
+      transport = gst_resilient_format_transport (desc->profile,
+          GST_RTSP_LOWER_TRANS_UDP, stream->pub.client_rtp_port);
+      break;
+    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
+      transport = gst_resilient_format_transport (desc->profile,
+          GST_RTSP_LOWER_TRANS_UDP_MCAST, 0);
+      break;
+    case GST_RTSP_LOWER_TRANS_TCP:
+    default:
+      stream->pub.rtp_channel = 2 * session->setup_index;
+      stream->pub.rtcp_channel = stream->pub.rtp_channel + 1;
+      transport = gst_resilient_format_transport (desc->profile,
+          GST_RTSP_LOWER_TRANS_TCP, stream->pub.rtp_channel);
+      break;
+  }
+
+  msg = new_request (session, GST_RTSP_SETUP, desc->control_url);
+  gst_rtsp_message_take_header (msg, GST_RTSP_HDR_TRANSPORT, transport);
+  send_request (session, msg, on_setup_response);
+}
+
+static gboolean
+apply_transport (GstResilientSession * session, StreamPriv * stream,
+    GstRTSPMessage * response, GError ** error)
+{
+  gchar *value = NULL;
+  GstRTSPTransport *transport = NULL;
+  GstResilientSessionStream *pub = &stream->pub;
+  GstRTSPLowerTrans lower;
+
+  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_TRANSPORT, &value,
+          0) != GST_RTSP_OK)
+    goto no_transport;
+
+  gst_rtsp_transport_new (&transport);
+  if (gst_rtsp_transport_parse (value, transport) != GST_RTSP_OK)
+    goto bad_transport;
+
+  lower = transport->lower_transport;
+  if ((lower & session->allowed) == 0)
+    goto not_allowed;
+
+  pub->transport = lower;
+  if (transport->ssrc) {
+    pub->ssrc = transport->ssrc;
+    pub->has_ssrc = TRUE;
+  }
+
+  switch (lower) {
+    case GST_RTSP_LOWER_TRANS_TCP:
+      if (pub->udp) {
+        g_object_unref (pub->udp);
+        pub->udp = NULL;
+      }
+      if (transport->interleaved.min >= 0 && transport->interleaved.min < 256) {
+        pub->rtp_channel = transport->interleaved.min;
+        pub->rtcp_channel = transport->interleaved.max >= 0 &&
+            transport->interleaved.max < 256 ?
+            transport->interleaved.max : pub->rtp_channel + 1;
+      }
+      break;
+    case GST_RTSP_LOWER_TRANS_UDP_MCAST:{
+      gint rtp_port = transport->port.min;
+      gint rtcp_port = transport->port.max;
+
+      if (transport->destination == NULL || rtp_port <= 0)
+        goto bad_multicast;
+      if (rtcp_port <= 0)
+        rtcp_port = rtp_port + 1;
+      g_clear_object (&pub->udp);
+      pub->udp = gst_resilient_udp_transport_new_multicast (session->io,
+          transport->destination, rtp_port, rtcp_port,
+          session->settings.udp_buffer_size, error);
+      if (pub->udp == NULL)
+        goto failed;
+      pub->client_rtp_port = rtp_port;
+      pub->server_rtp_port = rtp_port;
+      pub->server_rtcp_port = rtcp_port;
+      break;
+    }
+    case GST_RTSP_LOWER_TRANS_UDP:
+    default:
+      if (pub->udp == NULL)
+        goto not_requested;
+      pub->server_rtp_port = MAX (transport->server_port.min, 0);
+      pub->server_rtcp_port = transport->server_port.max > 0 ?
+          (guint) transport->server_port.max :
+          (pub->server_rtp_port ? pub->server_rtp_port + 1 : 0);
+      break;
+  }
+
+  gst_rtsp_transport_free (transport);
+  return TRUE;
+
+  /* ERRORS */
+no_transport:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
+        "SETUP %s: the answer has no Transport header", pub->desc->control_url);
+    return FALSE;
+  }
+bad_transport:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
+        "SETUP %s: malformed Transport header \"%s\"",
+        pub->desc->control_url, value);
+    gst_rtsp_transport_free (transport);
+    return FALSE;
+  }
+not_allowed:
+not_requested:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR,
+        GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
+        "SETUP %s: the server chose a transport we did not offer: \"%s\"",
+        pub->desc->control_url, value);
+    gst_rtsp_transport_free (transport);
+    return FALSE;
+  }
+bad_multicast:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
+        "SETUP %s: multicast Transport without destination or port: \"%s\"",
+        pub->desc->control_url, value);
+    gst_rtsp_transport_free (transport);
+    return FALSE;
+  }
+failed:
+  {
+    gst_rtsp_transport_free (transport);
+    return FALSE;
+  }
+}
+
+static void
+on_setup_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+  StreamPriv *stream = session->setup_stream;
+  GError *error = NULL;
+  guint pos;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code != GST_RTSP_STS_OK) {
+    GstRTSPLowerTrans next = next_transport (session, session->trying);
+
+    if ((code == GST_RTSP_STS_UNSUPPORTED_TRANSPORT ||
+            code == GST_RTSP_STS_BAD_REQUEST) && next != 0) {
+      GST_INFO_OBJECT (session, "SETUP %s answered %d, trying %s", req->uri,
+          code, next == GST_RTSP_LOWER_TRANS_TCP ? "TCP" : "multicast");
+      if (session->setup_error == NULL)
+        session->setup_error = gst_resilient_error_new_from_status (code,
+            reason, req->method, req->uri);
+      session->trying = next;
+      send_setup (session);
+      return;
+    }
+    handle_failure_status (session, req, response, code, reason);
+    return;
+  }
+  if (!check_session_header (session, response))
+    return;
+  if (session->session_id == NULL) {
+    fail (session, g_error_new (GST_RESILIENT_ERROR,
+            GST_RESILIENT_ERROR_PROTOCOL,
+            "SETUP %s: the answer has no Session header", req->uri));
+    return;
+  }
+  if (stream == NULL || !apply_transport (session, stream, response, &error)) {
+    if (error == NULL)
+      error = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_INTERNAL,
+          "SETUP answer without a stream in flight");
+    fail (session, error);
+    return;
+  }
+
+  session->setup_stream = NULL;
+  g_mutex_lock (&session->lock);
+  pos = session->streams->len;
+  g_ptr_array_add (session->streams, stream);
+  session->transport = stream->pub.transport;
+  g_mutex_unlock (&session->lock);
+
+  if (stream->pub.transport == GST_RTSP_LOWER_TRANS_TCP) {
+    session->channel_map[stream->pub.rtp_channel] = pos;
+    session->channel_is_rtcp[stream->pub.rtp_channel] = FALSE;
+    session->channel_map[stream->pub.rtcp_channel] = pos;
+    session->channel_is_rtcp[stream->pub.rtcp_channel] = TRUE;
+  }
+  GST_INFO_OBJECT (session, "stream %u set up over %s", stream->pub.index,
+      stream->pub.transport == GST_RTSP_LOWER_TRANS_TCP ? "TCP" :
+      stream->pub.transport == GST_RTSP_LOWER_TRANS_UDP ? "UDP" : "multicast");
+
+  /* following streams start with what worked */
+  session->trying = stream->pub.transport;
+  g_clear_error (&session->setup_error);
+  session->setup_index++;
+  send_setup (session);
+}
+
+static void
+streams_set_up (GstResilientSession * session)
+{
+  GInetSocketAddress *remote = NULL;
+  GInetAddress *server = NULL;
+  guint i;
+
+  if (session->conn)
+    remote = gst_resilient_connection_get_remote_address (session->conn);
+  if (remote)
+    server = g_inet_socket_address_get_address (remote);
+
+  for (i = 0; i < session->streams->len; i++) {
+    StreamPriv *stream = g_ptr_array_index (session->streams, i);
+
+    if (stream->pub.udp == NULL)
+      continue;
+    if (server && stream->pub.transport == GST_RTSP_LOWER_TRANS_UDP)
+      gst_resilient_udp_transport_set_remote (stream->pub.udp, server,
+          stream->pub.server_rtp_port, session->settings.do_rtcp ?
+          stream->pub.server_rtcp_port : 0);
+    gst_resilient_udp_transport_start (stream->pub.udp, &udp_callbacks, stream);
+  }
+  g_clear_object (&remote);
+
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_RECOVERING)
+    set_state (session, GST_RESILIENT_SESSION_READY, NULL);
+  if (session->callbacks.streams_ready && !is_closed (session))
+    session->callbacks.streams_ready (session, session->streams,
+        session->user_data);
+
+  if (session->play_after_setup) {
+    session->play_after_setup = FALSE;
+    set_state (session, GST_RESILIENT_SESSION_READY, NULL);
+    start_play (session);
+    return;
+  }
+  command_done (session);
+}
+
+/* ---------------------------------------------------------------------- */
+/* PLAY, keep-alive, UDP → TCP */
+
+static gboolean
+keepalive_tick (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  enqueue_command (session, CMD_KEEPALIVE);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+udp_check (gpointer data)
+{
+  GstResilientSession *session = data;
+  gboolean seen;
+
+  g_mutex_lock (&session->lock);
+  seen = session->udp_data_seen;
+  g_mutex_unlock (&session->lock);
+
+  g_source_unref (session->udp_check_source);
+  session->udp_check_source = NULL;
+  if (!seen)
+    enqueue_command (session, CMD_SWITCH_TO_TCP);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_play_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+  guint interval_ms;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code != GST_RTSP_STS_OK) {
+    handle_failure_status (session, req, response, code, reason);
+    return;
+  }
+  if (!check_session_header (session, response))
+    return;
+
+  g_mutex_lock (&session->lock);
+  if (session->connect_us < 0)
+    session->connect_us = g_get_monotonic_time () - session->open_time;
+  g_mutex_unlock (&session->lock);
+
+  set_state (session, GST_RESILIENT_SESSION_PLAYING, NULL);
+
+  /* keep the session alive at half its timeout */
+  destroy_source (&session->keepalive_source);
+  interval_ms = MAX (session->session_timeout * 1000 / 2, 1000);
+  session->keepalive_source = gst_resilient_io_context_add_timeout (session->io,
+      interval_ms, keepalive_tick, session, NULL);
+
+  destroy_source (&session->udp_check_source);
+  if (session->transport == GST_RTSP_LOWER_TRANS_UDP &&
+      (session->allowed & GST_RTSP_LOWER_TRANS_TCP) &&
+      session->settings.udp_timeout_us > 0) {
+    session->udp_check_source =
+        gst_resilient_io_context_add_timeout (session->io,
+        MAX (session->settings.udp_timeout_us / 1000, 1), udp_check, session,
+        NULL);
+  }
+  command_done (session);
+}
+
+static void
+start_play (GstResilientSession * session)
+{
+  GstRTSPMessage *msg;
+
+  if (gst_resilient_session_get_state (session) != GST_RESILIENT_SESSION_READY) {
+    GST_DEBUG_OBJECT (session, "PLAY skipped in state %s",
+        gst_resilient_session_state_name (gst_resilient_session_get_state
+            (session)));
+    command_done (session);
+    return;
+  }
+
+  g_mutex_lock (&session->lock);
+  session->udp_data_seen = FALSE;
+  g_mutex_unlock (&session->lock);
+
+  msg = new_request (session, GST_RTSP_PLAY, session->aggregate_url);
+  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
+  send_request (session, msg, on_play_response);
+}
+
+static void
+on_keepalive_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
+    fail (session, gst_resilient_error_new_from_status (code, reason,
+            req->method, req->uri));
+    return;
+  }
+  if (req->method == GST_RTSP_GET_PARAMETER && code != GST_RTSP_STS_OK) {
+    GST_INFO_OBJECT (session, "GET_PARAMETER answered %d, keeping alive with "
+        "OPTIONS from now on", code);
+    session->server_methods &= ~GST_RTSP_GET_PARAMETER;
+  }
+  command_done (session);
+}
+
+static void
+send_keepalive (GstResilientSession * session)
+{
+  GstRTSPMessage *msg;
+
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_PLAYING) {
+    command_done (session);
+    return;
+  }
+  if (session->server_methods & GST_RTSP_GET_PARAMETER)
+    msg = new_request (session, GST_RTSP_GET_PARAMETER, session->aggregate_url);
+  else
+    msg = new_request (session, GST_RTSP_OPTIONS, session->url);
+  send_request (session, msg, on_keepalive_response);
+}
+
+static void
+switch_to_tcp (GstResilientSession * session)
+{
+  gchar *reason;
+
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_PLAYING) {
+    command_done (session);
+    return;
+  }
+
+  reason = g_strdup_printf ("no UDP data within %" G_GUINT64_FORMAT
+      " ms, switching to TCP", session->settings.udp_timeout_us / 1000);
+  set_state (session, GST_RESILIENT_SESSION_RECOVERING, reason);
+  g_free (reason);
+
+  /* best effort: the old session should not linger on the server */
+  if (session->conn && session->session_id) {
+    GstRTSPMessage *msg = new_request (session, GST_RTSP_TEARDOWN,
+        session->aggregate_url);
+    gchar cseq[16];
+
+    g_snprintf (cseq, sizeof (cseq), "%u", session->next_cseq++);
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq);
+    gst_resilient_connection_send_message (session->conn, msg);
+    gst_rtsp_message_free (msg);
+  }
+  drop_transport (session);
+  session->allowed = GST_RTSP_LOWER_TRANS_TCP;
+  session->play_after_setup = TRUE;
+  start_connect (session);
+}
+
+/* ---------------------------------------------------------------------- */
+/* closing */
+
+static void
+on_teardown_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  g_mutex_lock (&session->lock);
+  session->teardown_done = TRUE;
+  g_cond_broadcast (&session->cond);
+  g_mutex_unlock (&session->lock);
+}
+
+static gboolean
+close_begin (gpointer data)
+{
+  GstResilientSession *session = data;
+  gboolean have_session;
+
+  g_mutex_lock (&session->lock);
+  session->closed = TRUE;
+  g_queue_clear (&session->commands);
+  session->teardown_done = FALSE;
+  g_mutex_unlock (&session->lock);
+
+  destroy_source (&session->keepalive_source);
+  destroy_source (&session->udp_check_source);
+  if (session->cancellable)
+    g_cancellable_cancel (session->cancellable);
+  g_hash_table_remove_all (session->pending);
+
+  have_session = session->conn != NULL && session->session_id != NULL;
+  if (have_session) {
+    set_state (session, GST_RESILIENT_SESSION_CLOSING, NULL);
+    if (!send_request (session, new_request (session, GST_RTSP_TEARDOWN,
+                session->aggregate_url), on_teardown_response))
+      have_session = FALSE;
+  }
+  if (!have_session) {
+    g_mutex_lock (&session->lock);
+    session->teardown_done = TRUE;
+    g_mutex_unlock (&session->lock);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_finish (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  drop_transport (session);
+  session->command_running = FALSE;
+  set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_resilient_session_close (GstResilientSession * session,
+    guint64 teardown_timeout_ns)
+{
+  gint64 deadline;
+
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  g_return_if_fail (!gst_resilient_io_context_is_current (session->io));
+
+  gst_resilient_io_context_invoke_sync (session->io, close_begin, session);
+
+  deadline = g_get_monotonic_time () + teardown_timeout_ns / 1000;
+  g_mutex_lock (&session->lock);
+  while (!session->teardown_done) {
+    if (!g_cond_wait_until (&session->cond, &session->lock, deadline)) {
+      GST_INFO_OBJECT (session, "no answer to TEARDOWN within %"
+          G_GUINT64_FORMAT " ms, closing anyway", teardown_timeout_ns / 1000000);
+      break;
+    }
+  }
+  g_mutex_unlock (&session->lock);
+
+  gst_resilient_io_context_invoke_sync (session->io, close_finish, session);
+}
+
+/* ---------------------------------------------------------------------- */
+/* any thread */
+
+void
+gst_resilient_session_send_rtcp (GstResilientSession * session, guint index,
+    GstBuffer * buf)
+{
+  GstResilientConnection *conn = NULL;
+  GstResilientUdpTransport *udp = NULL;
+  guint8 channel = 0;
+  guint i;
+
+  g_mutex_lock (&session->lock);
+  for (i = 0; !session->closed && i < session->streams->len; i++) {
+    GstResilientSessionStream *stream = g_ptr_array_index (session->streams, i);
+
+    if (stream->index != index)
+      continue;
+    if (stream->transport == GST_RTSP_LOWER_TRANS_TCP && session->conn) {
+      conn = g_object_ref (session->conn);
+      channel = stream->rtcp_channel;
+    } else if (stream->udp) {
+      udp = g_object_ref (stream->udp);
+    }
+    break;
+  }
+  g_mutex_unlock (&session->lock);
+
+  if (conn) {
+    gst_resilient_connection_send_data (conn, channel, buf);
+    g_object_unref (conn);
+  } else if (udp) {
+    gst_resilient_udp_transport_send_rtcp (udp, buf);
+    g_object_unref (udp);
+  }
+}
+
+static const gchar *
+transport_name (GstRTSPLowerTrans transport)
+{
+  switch (transport) {
+    case GST_RTSP_LOWER_TRANS_UDP:
+      return "udp";
+    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
+      return "udp-mcast";
+    case GST_RTSP_LOWER_TRANS_TCP:
+      return "tcp";
+    default:
+      return "none";
+  }
+}
+
+void
+gst_resilient_session_fill_stats (GstResilientSession * session,
+    GstStructure * stats)
+{
+  GstResilientConnectionStats cstats = { 0, };
+  GstResilientConnection *conn = NULL;
+  gdouble ratio = 0.0;
+
+  g_mutex_lock (&session->lock);
+  if (session->conn)
+    conn = g_object_ref (session->conn);
+  gst_structure_set (stats,
+      "state", G_TYPE_STRING, gst_resilient_session_state_name (session->state),
+      "transport", G_TYPE_STRING, transport_name (session->transport),
+      "url", G_TYPE_STRING, session->settings.location ?
+      session->settings.location : "",
+      "connect-ms", G_TYPE_UINT64, session->connect_us >= 0 ?
+      (guint64) session->connect_us / 1000 : (guint64) 0,
+      "bytes-received", G_TYPE_UINT64, session->bytes,
+      "packets-received", G_TYPE_UINT64, session->packets, NULL);
+  g_mutex_unlock (&session->lock);
+
+  if (conn) {
+    gst_resilient_connection_get_stats (conn, &cstats);
+    g_object_unref (conn);
+    if (cstats.frame_bytes_shared + cstats.frame_bytes_copied > 0)
+      ratio = (gdouble) cstats.frame_bytes_shared /
+          (cstats.frame_bytes_shared + cstats.frame_bytes_copied);
+  }
+  gst_structure_set (stats, "zero-copy-ratio", G_TYPE_DOUBLE, ratio, NULL);
+}

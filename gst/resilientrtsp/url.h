@@ -1,0 +1,80 @@
+/* resilientrtsp
+ * url.h: URL handling for the client — request URLs, control URLs (RFC 2326
+ * §C.1.1, RFC 7826 §18.30/§22.1 and RFC 3986 §5 reference resolution).
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/rtsp/rtsp.h>
+
+G_BEGIN_DECLS
+
+/**
+ * gst_resilient_url_resolve:
+ * @base: an absolute rtsp:// (rtspu, rtspt, rtsps, …) URL
+ * @reference: an absolute URL or a relative reference ("track1",
+ *   "/abs/path", "?x", "../a", "rtsp://other/…", "*")
+ *
+ * RFC 3986 §5.2 resolution with RTSP's twists: "*" means the base itself
+ * (aggregate control); a base with no trailing '/' is treated per RFC 3986
+ * (last segment replaced), which is why callers pass the Content-Base that
+ * servers end with '/'. Dot segments are removed. Returns NULL when @base is
+ * not absolute.
+ */
+G_GNUC_INTERNAL
+gchar *gst_resilient_url_resolve (const gchar * base, const gchar * reference);
+
+/**
+ * gst_resilient_url_control_base:
+ * The base for resolving control attributes of a DESCRIBE response:
+ * Content-Base, else Content-Location, else the request URL (RFC 2326 C.1.1).
+ * Content-Location may itself be relative to the request URL. An SDP
+ * session-level "a=control:" with an absolute URL overrides all of these;
+ * a relative one is resolved against them first (handled by the caller via
+ * gst_resilient_url_resolve).
+ */
+G_GNUC_INTERNAL
+gchar *gst_resilient_url_control_base (const gchar * request_url,
+    const gchar * content_base, const gchar * content_location);
+
+/**
+ * gst_resilient_url_strip_credentials:
+ * "rtsp://user:pw@host:554/path" → "rtsp://host:554/path" (for requests and
+ * logs; credentials go in headers). Sets @user/@password (unescaped) when
+ * present and the pointers are non-NULL.
+ */
+G_GNUC_INTERNAL
+gchar *gst_resilient_url_strip_credentials (const gchar * url, gchar ** user,
+    gchar ** password);
+
+/**
+ * gst_resilient_url_is_absolute:
+ * TRUE when @url starts with a URI scheme ("rtsp:", "rtspt:", …).
+ */
+G_GNUC_INTERNAL
+gboolean gst_resilient_url_is_absolute (const gchar * url);
+
+/**
+ * gst_resilient_url_resolve_control:
+ * @base: an absolute URL (Content-Base, or the aggregate control URL)
+ * @control: an SDP "a=control:" value (NULL, "" and "*" mean @base itself)
+ *
+ * Resolves an SDP control attribute the way deployed RTSP clients and
+ * servers agree on, which differs from RFC 3986 for relative paths:
+ *  - absolute URLs, "/abs", "?query" references: RFC 3986
+ *    (gst_resilient_url_resolve)
+ *  - a relative path against a base without a query: as if the base's
+ *    path ended with '/' ("rtsp://h/live" + "track1" →
+ *    "rtsp://h/live/track1"; cameras send such a Content-Base), then
+ *    RFC 3986 (so "../" still works)
+ *  - a relative path against a base with a query: appended to the whole
+ *    base, with a '/' between unless the base ends with one
+ *    ("rtsp://h/cam/realmonitor?channel=1&subtype=0/" + "trackID=0" →
+ *    "rtsp://h/cam/realmonitor?channel=1&subtype=0/trackID=0", Dahua)
+ * Returns NULL when @base is not absolute.
+ */
+G_GNUC_INTERNAL
+gchar *gst_resilient_url_resolve_control (const gchar * base,
+    const gchar * control);
+
+G_END_DECLS

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the missing Debian packages, then
+#   1. builds with gcc in build/ and runs every meson test;
+#   2. builds with ASan+UBSan in build-asan/ and runs them again, with leak
+#      checking (suppressions: tests/lsan.supp);
+#   3. runs the libFuzzer targets (scripts/run-fuzz.sh, 30 s each).
+# The last line printed is "N passed, N failed" over all stages (meson tests
+# of both builds plus fuzz targets); the exit status is non-zero if anything
+# failed.
+#
+#   ./scripts/test.sh [--quick] [--no-deps]
+#     --quick     only stage 1
+#     --no-deps   do not check the Debian packages
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+quick=0
+deps=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --no-deps) deps=0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+cd "$root"
+
+passed=0
+failed=0
+skipped=0
+failed_stages=()
+start_all=$(date +%s)
+logdir=$(mktemp -d -t resilientrtsp-test.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
+
+banner () {
+  echo
+  echo "=================================================================="
+  echo "== $*"
+  echo "=================================================================="
+}
+
+stage_done () {
+  echo "-- $1: $2 ($(($(date +%s) - $3)) s)"
+}
+
+# Adds the counts of a `meson test` run (its output in $1) to the totals;
+# FALSE when the output has no summary.
+count_meson () {
+  local ok xfail fail xpass skip timeout
+  ok=$(sed -n 's/^Ok:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  [ -n "$ok" ] || return 1
+  xfail=$(sed -n 's/^Expected Fail:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  fail=$(sed -n 's/^Fail:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  xpass=$(sed -n 's/^Unexpected Pass:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  skip=$(sed -n 's/^Skipped:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  timeout=$(sed -n 's/^Timeout:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | tail -1)
+  passed=$((passed + ok + ${xfail:-0}))
+  failed=$((failed + ${fail:-0} + ${xpass:-0} + ${timeout:-0}))
+  skipped=$((skipped + ${skip:-0}))
+}
+
+# run_suite NAME BUILDDIR [meson test options]
+run_suite () {
+  local name=$1 builddir=$2 log="$logdir/$1.log" rc
+  shift 2
+  meson test -C "$builddir" --no-rebuild --print-errorlogs "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  if ! count_meson "$log"; then
+    if grep -q '^No tests defined' "$log"; then
+      echo "-- $name: no tests defined"
+    else
+      failed=$((failed + 1))
+    fi
+  fi
+  if [ "$rc" -ne 0 ]; then
+    failed_stages+=("$name")
+  fi
+  return "$rc"
+}
+
+# build_stage NAME BUILDDIR [meson setup options]
+build_stage () {
+  local name=$1 builddir=$2
+  shift 2
+  if [ -n "${1:-}" ]; then
+    CC=${CC:-gcc} "$root/scripts/build.sh" "$builddir" -- "$@"
+  else
+    CC=${CC:-gcc} "$root/scripts/build.sh" "$builddir"
+  fi || {
+    echo "-- $name: BUILD FAILED"
+    failed=$((failed + 1))
+    failed_stages+=("$name build")
+    return 1
+  }
+}
+
+if [ "$deps" = 1 ]; then
+  banner "dependencies"
+  if ! "$root/scripts/install-deps.sh"; then
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+banner "1/3 gcc build + tests (build/)"
+t0=$(date +%s)
+if build_stage gcc build; then
+  run_suite gcc build
+fi
+stage_done "gcc" "done" "$t0"
+
+if [ "$quick" = 0 ]; then
+  # -------------------------------------------------------------------------
+  banner "2/3 ASan+UBSan build + tests (build-asan/)"
+  t0=$(date +%s)
+  if build_stage asan build-asan -Db_sanitize=address,undefined \
+      -Db_lundef=false; then
+    # The plugin needs the ASan runtime, which the uninstrumented
+    # gst-plugin-scanner lacks: scan in-process (GST_REGISTRY_FORK=no). So
+    # that the test processes don't load every system plugin to scan it,
+    # the tests' registries are first filled with the system plugins by the
+    # (uninstrumented) gst-inspect-1.0; only our plugin is then scanned
+    # in-process.
+    for reg in $(grep -o '"GST_REGISTRY_1_0": "[^"]*"' \
+        build-asan/meson-info/intro-tests.json 2>/dev/null \
+        | sed 's/.*: "\(.*\)"/\1/' | sort -u); do
+      env -u GST_PLUGIN_PATH -u GST_PLUGIN_PATH_1_0 GST_REGISTRY_1_0="$reg" \
+        gst-inspect-1.0 >/dev/null 2>&1 || true
+    done
+    GST_REGISTRY_FORK=no \
+    G_SLICE=always-malloc \
+    CK_FORK=no \
+    ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=0 \
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      run_suite asan build-asan --timeout-multiplier 3
+  fi
+  stage_done "asan" "done" "$t0"
+
+  # -------------------------------------------------------------------------
+  banner "3/3 fuzzing (30 s per target)"
+  t0=$(date +%s)
+  if [ -x "$root/scripts/run-fuzz.sh" ]; then
+    FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$root/scripts/run-fuzz.sh" 2>&1 \
+      | tee "$logdir/fuzz.log"
+    rc=${PIPESTATUS[0]}
+    # run-fuzz.sh ends with "N passed, N failed" (one per target)
+    summary=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' \
+      "$logdir/fuzz.log" | tail -1)
+    if [ -n "$summary" ]; then
+      p=$(echo "$summary" | sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/')
+      f=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+      passed=$((passed + p))
+      failed=$((failed + f))
+      if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        failed=$((failed + 1))
+      fi
+    elif [ "$rc" -eq 0 ]; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+    fi
+    [ "$rc" -eq 0 ] || failed_stages+=("fuzz")
+  else
+    echo "-- scripts/run-fuzz.sh not found; skipped"
+  fi
+  stage_done "fuzz" "done" "$t0"
+fi
+
+banner "summary"
+echo "total time: $(($(date +%s) - start_all)) s"
+if [ "${#failed_stages[@]}" -gt 0 ]; then
+  echo "failed stages: ${failed_stages[*]}"
+fi
+if [ "$skipped" -gt 0 ]; then
+  echo "skipped: $skipped"
+fi
+echo "$passed passed, $failed failed"
+if [ "$failed" -gt 0 ] || [ "${#failed_stages[@]}" -gt 0 ]; then
+  exit 1
+fi
+exit 0

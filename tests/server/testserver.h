@@ -1,0 +1,76 @@
+/* resilientrtsp test support
+ * testserver.h: a real RTSP server (gst-rtsp-server) for the tests, run
+ * in-process on its own GMainContext thread, listening on 127.0.0.1 with a
+ * kernel-chosen port.
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/rtsp/rtsp.h>
+
+G_BEGIN_DECLS
+
+typedef struct _RrTestServer RrTestServer;
+
+typedef struct
+{
+  /* "/test": H.264 (x264enc, videotestsrc, 320x240@15, key-int 15) +
+   * Opus (audiotestsrc) when with_audio; "/video": H.264 only;
+   * "/audio-aac": AAC only (avenc_aac) when available. Always mounted. */
+  gboolean with_audio;
+  /* allowed lower transports (GST_RTSP_LOWER_TRANS_*); 0 means UDP|TCP|MCAST */
+  GstRTSPLowerTrans protocols;
+  /* Basic auth required when user is set */
+  const gchar *user;
+  const gchar *password;
+  /* the address to bind; NULL → "127.0.0.1" */
+  const gchar *address;
+  /* the port to listen on; 0 → a free port chosen by the kernel */
+  guint port;
+} RrTestServerConfig;
+
+/* Starts the server; a NULL config gives the defaults (audio on, all
+ * transports, no auth). Aborts the test on failure. */
+RrTestServer *rr_test_server_new (const RrTestServerConfig * config);
+/* Same, but returns NULL with @error set when the server cannot start
+ * (address in use, bad address); for the command-line wrapper. */
+RrTestServer *rr_test_server_new_full (const RrTestServerConfig * config,
+    GError ** error);
+/* Closes all client connections, waits (bounded) for the media pipelines to
+ * shut down, joins the server thread and frees everything. Thaws first. */
+void rr_test_server_free (RrTestServer * server);
+
+guint rr_test_server_get_port (RrTestServer * server);
+/* "rtsp://<address>:<port><mount>" (g_free); <address> is 127.0.0.1
+ * unless config->address said otherwise (IPv6 literals get brackets). */
+gchar *rr_test_server_get_url (RrTestServer * server, const gchar * mount);
+
+/* How many requests of @method the server has received (all clients).
+ * A request is counted when the server sends its response (any status,
+ * 401 and 4xx/5xx included), so a request that arrives while the server is
+ * frozen is counted only after thaw, once it has been answered. */
+guint rr_test_server_count_requests (RrTestServer * server, GstRTSPMethod method);
+/* Blocks until at least @count requests of @method were received or
+ * @timeout_ms passed; returns the final count. */
+guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
+    guint count, guint timeout_ms);
+
+/* Freeze: models a hung camera. Returns once it is in effect:
+ *  - the server's thread is blocked (a GSource on its GMainContext waits on
+ *    a GCond), so no connection is accepted (the kernel still completes the
+ *    TCP handshake into the listen backlog), no request is read or
+ *    answered, no session expires, and open connections stay open;
+ *  - the media pipelines keep running on their own threads (the encoders
+ *    do not stop), but every sink of every media that has a client (the
+ *    UDP/multicast multiudpsinks and the appsinks that feed TCP
+ *    interleaved data) drops its buffers, so no RTP and no RTCP leave the
+ *    server, over UDP, multicast or TCP. Blocking the context alone does not
+ *    stop TCP data: gst-rtsp-server writes interleaved data straight from
+ *    the streaming threads.
+ * Thaw undoes both: queued requests are read and answered, data flows
+ * again (the RTP sequence numbers and timestamps jump over the gap, as a
+ * camera's would). Both are idempotent. */
+void rr_test_server_freeze (RrTestServer * server);
+void rr_test_server_thaw (RrTestServer * server);
+
+G_END_DECLS
