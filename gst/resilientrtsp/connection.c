@@ -265,8 +265,9 @@ connection_shutdown (GstResilientConnection * conn)
   }
 }
 
-/* Makes sure there is room to read into: called when there is no block or
- * the block is full. */
+/* Makes room to read into when there is no block or the block is full: a
+ * new block, with the incomplete frame at the tail of the old one (if any)
+ * copied to its start. */
 static void
 ensure_block_space (GstResilientConnection * conn)
 {
@@ -274,14 +275,6 @@ ensure_block_space (GstResilientConnection * conn)
   gsize size;
   GstMemory *block;
   GstMapInfo map;
-
-  if (conn->block && pending == 0
-      && GST_MINI_OBJECT_REFCOUNT_VALUE (conn->block) == 1) {
-    /* nobody shares it any more: start over in the same block */
-    conn->block_start = conn->block_fill = 0;
-    conn->head_copied = FALSE;
-    return;
-  }
 
   size = MAX (BLOCK_SIZE, conn->needed);
   if (size <= pending)
@@ -420,11 +413,14 @@ read_once (GstResilientConnection * conn)
   GError *error = NULL;
   gssize n;
 
-  if (conn->block == NULL || conn->block_fill == conn->block_size)
-    ensure_block_space (conn);
-  else if (conn->block_start == conn->block_fill
-      && GST_MINI_OBJECT_REFCOUNT_VALUE (conn->block) == 1)
+  if (conn->block && conn->block_start == conn->block_fill
+      && GST_MINI_OBJECT_REFCOUNT_VALUE (conn->block) == 1) {
+    /* all parsed and nobody shares it any more: start over in it */
     conn->block_start = conn->block_fill = 0;
+    conn->head_copied = FALSE;
+  } else if (conn->block == NULL || conn->block_fill == conn->block_size) {
+    ensure_block_space (conn);
+  }
 
   n = g_pollable_input_stream_read_nonblocking (conn->input,
       conn->block_data + conn->block_fill,
@@ -445,7 +441,22 @@ read_once (GstResilientConnection * conn)
   conn->stats.bytes_received += n;
   g_mutex_unlock (&conn->lock);
 
-  return parse_available (conn);
+  if (!parse_available (conn))
+    return FALSE;
+
+  if (conn->block_fill == conn->block_size
+      && conn->block_start == conn->block_fill
+      && GST_MINI_OBJECT_REFCOUNT_VALUE (conn->block) > 1) {
+    /* full, parsed, and shared by what we handed out: let it go now rather
+     * than allocate the next block for a read that may find nothing; the
+     * source fires again if more is waiting */
+    gst_memory_unref (conn->block);
+    conn->block = NULL;
+    conn->block_data = NULL;
+    conn->block_size = conn->block_start = conn->block_fill = 0;
+    return FALSE;
+  }
+  return TRUE;
 
   /* ERRORS */
 read_error:

@@ -12,13 +12,14 @@
 #endif
 
 #include <string.h>
+
+#include "connection.h"
+#include "error.h"
+
 #ifdef G_OS_UNIX
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #endif
-
-#include "connection.h"
-#include "error.h"
 
 GST_DEBUG_CATEGORY_STATIC (connector_debug);
 #define GST_CAT_DEFAULT connector_debug

@@ -11,7 +11,7 @@
 #include "config.h"
 #endif
 
-#include "session.h"
+#include "session-private.h"
 
 #include <string.h>
 
@@ -23,100 +23,13 @@
 #include "udptransport.h"
 #include "url.h"
 
-GST_DEBUG_CATEGORY_STATIC (session_debug);
-#define GST_CAT_DEFAULT session_debug
-
-#define MAX_REDIRECTS 5
-#define DEFAULT_SESSION_TIMEOUT 60
-
-typedef enum
-{
-  CMD_OPEN = 1,                 /* non-zero: commands are stored as pointers */
-  CMD_PLAY,
-  CMD_KEEPALIVE,
-  CMD_SWITCH_TO_TCP,
-} CommandType;
-
-typedef struct _PendingRequest PendingRequest;
-typedef struct _StreamPriv StreamPriv;
-typedef void (*ResponseHandler) (GstResilientSession * session,
-    PendingRequest * req, GstRTSPMessage * response);
-
-struct _PendingRequest
-{
-  guint cseq;
-  GstRTSPMethod method;
-  gchar *uri;
-  GstRTSPMessage *request;      /* kept to resend with credentials */
-  ResponseHandler handler;
-  GSource *timeout;
-};
-
-struct _GstResilientSession
-{
-  GObject parent;
-
-  /* immutable after construction */
-  GstResilientIoContext *io;
-  GstResilientSessionSettings settings;
-  GstResilientSessionCallbacks callbacks;
-  gpointer user_data;
-
-  GMutex lock;
-  GCond cond;
-  GstResilientSessionState state;       /* lock */
-  gboolean closed;              /* lock; no callback once set */
-  gboolean teardown_done;       /* lock */
-  GstResilientConnection *conn; /* lock (pointer); used on I/O thread */
-  GPtrArray *streams;           /* lock (array contents); GstResilientSessionStream* */
-  GstRTSPLowerTrans transport;  /* lock; transport in use, 0 before SETUP */
-  gint64 open_time;             /* lock; monotonic µs at the first OPEN */
-  gint64 connect_us;            /* lock; open → PLAY answered, -1 before */
-  guint64 packets;              /* lock */
-  guint64 bytes;                /* lock */
-
-  /* I/O thread only */
-  GQueue commands;              /* lock: pushed from any thread */
-  gboolean command_running;
-  CommandType current;
-  GCancellable *cancellable;
-  guint next_cseq;
-  GHashTable *pending;          /* cseq → PendingRequest */
-  gchar *url;                   /* request URL, no credentials */
-  gchar *user;
-  gchar *password;
-  gchar *host;
-  guint16 port;
-  gchar *auth_header;
-  gboolean auth_tried;
-  guint redirects;
-  GstRTSPMethod server_methods;
-  gchar *session_id;
-  guint session_timeout;
-  GstSDPMessage *sdp;
-  GstResilientSdpInfo *info;
-  GPtrArray *selected;          /* GstResilientStreamDesc* (owned by info) to set up */
-  gchar *aggregate_url;
-  gboolean play_after_setup;    /* re-establishing: PLAY once set up */
-  StreamPriv *setup_stream;     /* the stream of the SETUP in flight */
-  guint setup_index;            /* next stream of info->streams to set up */
-  GstRTSPLowerTrans allowed;    /* what settings + URL scheme allow */
-  GstRTSPLowerTrans trying;     /* the lower transport of the SETUP in flight */
-  GError *setup_error;          /* first failure while trying transports */
-  GSource *keepalive_source;
-  GSource *udp_check_source;
-  gboolean udp_data_seen;       /* lock */
-  gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
-  gboolean channel_is_rtcp[256];
-};
+GST_DEBUG_CATEGORY (resilient_session_debug);
+#define GST_CAT_DEFAULT resilient_session_debug
 
 G_DEFINE_TYPE (GstResilientSession, gst_resilient_session, G_TYPE_OBJECT);
 
 static void run_next_command (GstResilientSession * session);
-static void command_done (GstResilientSession * session);
-static void fail (GstResilientSession * session, GError * error);
 static void start_connect (GstResilientSession * session);
-static void send_setup (GstResilientSession * session);
 
 static const gchar *state_names[] = {
   "idle", "connecting", "negotiating", "ready", "playing", "recovering",
@@ -151,13 +64,6 @@ gst_resilient_session_settings_copy (GstResilientSessionSettings * dest,
   dest->user_agent = g_strdup (src->user_agent);
 }
 
-/* A set-up stream, with what the UDP callbacks need to find the session. */
-struct _StreamPriv
-{
-  GstResilientSessionStream pub;
-  GstResilientSession *session; /* not a ref: streams live inside the session */
-};
-
 static void
 pending_request_free (PendingRequest * req)
 {
@@ -171,8 +77,8 @@ pending_request_free (PendingRequest * req)
   g_free (req);
 }
 
-static void
-session_stream_free (gpointer data)
+void
+gst_resilient_session_stream_free (gpointer data)
 {
   GstResilientSessionStream *stream = data;
 
@@ -192,15 +98,15 @@ gst_resilient_session_init (GstResilientSession * session)
   session->pending = g_hash_table_new_full (g_direct_hash, g_direct_equal,
       NULL, (GDestroyNotify) pending_request_free);
   session->streams =
-      g_ptr_array_new_with_free_func (session_stream_free);
+      g_ptr_array_new_with_free_func (gst_resilient_session_stream_free);
   session->next_cseq = 1;
   session->connect_us = -1;
   session->session_timeout = DEFAULT_SESSION_TIMEOUT;
   memset (session->channel_map, -1, sizeof (session->channel_map));
 }
 
-static void
-destroy_source (GSource ** source)
+void
+gst_resilient_session_destroy_source (GSource ** source)
 {
   if (*source) {
     g_source_destroy (*source);
@@ -214,8 +120,8 @@ gst_resilient_session_finalize (GObject * object)
 {
   GstResilientSession *session = GST_RESILIENT_SESSION (object);
 
-  destroy_source (&session->keepalive_source);
-  destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->keepalive_source);
+  gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->conn) {
     gst_resilient_connection_close (session->conn);
     g_object_unref (session->conn);
@@ -228,7 +134,7 @@ gst_resilient_session_finalize (GObject * object)
   g_clear_pointer (&session->selected, g_ptr_array_unref);
   g_clear_pointer (&session->info, gst_resilient_sdp_info_free);
   g_clear_error (&session->setup_error);
-  g_clear_pointer (&session->setup_stream, session_stream_free);
+  g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
   g_free (session->url);
   g_free (session->user);
   g_free (session->password);
@@ -249,7 +155,7 @@ gst_resilient_session_class_init (GstResilientSessionClass * klass)
 {
   G_OBJECT_CLASS (klass)->finalize = gst_resilient_session_finalize;
 
-  GST_DEBUG_CATEGORY_INIT (session_debug, "resilientrtspsession", 0,
+  GST_DEBUG_CATEGORY_INIT (resilient_session_debug, "resilientrtspsession", 0,
       "resilientrtsp RTSP session");
 }
 
@@ -275,8 +181,8 @@ gst_resilient_session_new (GstResilientIoContext * io,
 /* ---------------------------------------------------------------------- */
 /* state and callbacks (I/O thread) */
 
-static gboolean
-is_closed (GstResilientSession * session)
+gboolean
+gst_resilient_session_is_closed (GstResilientSession * session)
 {
   gboolean closed;
 
@@ -286,8 +192,8 @@ is_closed (GstResilientSession * session)
   return closed;
 }
 
-static void
-set_state (GstResilientSession * session, GstResilientSessionState state,
+void
+gst_resilient_session_set_state (GstResilientSession * session, GstResilientSessionState state,
     const gchar * reason)
 {
   GstResilientSessionState old;
@@ -304,7 +210,7 @@ set_state (GstResilientSession * session, GstResilientSessionState state,
       gst_resilient_session_state_name (old),
       gst_resilient_session_state_name (state), reason ? ": " : "",
       reason ? reason : "");
-  if (session->callbacks.state_changed && !is_closed (session))
+  if (session->callbacks.state_changed && !gst_resilient_session_is_closed (session))
     session->callbacks.state_changed (session, old, state, reason,
         session->user_data);
 }
@@ -328,8 +234,8 @@ drop_transport (GstResilientSession * session)
   GstResilientConnection *conn;
   GPtrArray *streams;
 
-  destroy_source (&session->keepalive_source);
-  destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->keepalive_source);
+  gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->cancellable) {
     g_cancellable_cancel (session->cancellable);
     g_clear_object (&session->cancellable);
@@ -341,7 +247,7 @@ drop_transport (GstResilientSession * session)
   session->conn = NULL;
   streams = session->streams;
   session->streams =
-      g_ptr_array_new_with_free_func (session_stream_free);
+      g_ptr_array_new_with_free_func (gst_resilient_session_stream_free);
   session->transport = 0;
   g_mutex_unlock (&session->lock);
 
@@ -351,22 +257,22 @@ drop_transport (GstResilientSession * session)
   }
   /* frees and stops the UDP transports */
   g_ptr_array_unref (streams);
-  g_clear_pointer (&session->setup_stream, session_stream_free);
+  g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
 
   g_clear_pointer (&session->session_id, g_free);
   memset (session->channel_map, -1, sizeof (session->channel_map));
 }
 
-static void
-fail (GstResilientSession * session, GError * error)
+void
+gst_resilient_session_fail (GstResilientSession * session, GError * error)
 {
   GST_WARNING_OBJECT (session, "session failed: %s", error->message);
 
   drop_transport (session);
   g_queue_clear (&session->commands);
   session->command_running = FALSE;
-  set_state (session, GST_RESILIENT_SESSION_FAILED, error->message);
-  if (session->callbacks.error && !is_closed (session))
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_FAILED, error->message);
+  if (session->callbacks.error && !gst_resilient_session_is_closed (session))
     session->callbacks.error (session, error, session->user_data);
   g_error_free (error);
 }
@@ -379,7 +285,7 @@ run_next_command_idle (gpointer data)
 {
   GstResilientSession *session = data;
 
-  if (!is_closed (session))
+  if (!gst_resilient_session_is_closed (session))
     run_next_command (session);
   return G_SOURCE_REMOVE;
 }
@@ -413,8 +319,8 @@ gst_resilient_session_play (GstResilientSession * session)
   enqueue_command (session, CMD_PLAY);
 }
 
-static void
-command_done (GstResilientSession * session)
+void
+gst_resilient_session_command_done (GstResilientSession * session)
 {
   session->command_running = FALSE;
   gst_resilient_io_context_invoke (session->io, run_next_command_idle,
@@ -513,14 +419,12 @@ start_open (GstResilientSession * session)
 
   session->redirects = 0;
   if (!prepare_url (session, session->settings.location, &error)) {
-    fail (session, error);
+    gst_resilient_session_fail (session, error);
     return;
   }
   start_connect (session);
 }
 
-static void
-start_play (GstResilientSession * session);
 static void
 send_keepalive (GstResilientSession * session);
 static void
@@ -547,7 +451,7 @@ run_next_command (GstResilientSession * session)
 
   /* after a failure only a new OPEN makes sense */
   if (state == GST_RESILIENT_SESSION_FAILED && session->current != CMD_OPEN) {
-    command_done (session);
+    gst_resilient_session_command_done (session);
     return;
   }
 
@@ -556,7 +460,7 @@ run_next_command (GstResilientSession * session)
       start_open (session);
       break;
     case CMD_PLAY:
-      start_play (session);
+      gst_resilient_session_start_play (session);
       break;
     case CMD_KEEPALIVE:
       send_keepalive (session);
@@ -591,15 +495,15 @@ request_timed_out (gpointer data)
   g_source_unref (req->timeout);
   req->timeout = NULL;
 
-  fail (session, g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_TIMEOUT,
+  gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_TIMEOUT,
           "%s %s: no answer from the server within %" G_GUINT64_FORMAT " ms",
           gst_rtsp_method_as_text (req->method), req->uri,
           session->settings.tcp_timeout_us / 1000));
   return G_SOURCE_REMOVE;
 }
 
-static GstRTSPMessage *
-new_request (GstResilientSession * session, GstRTSPMethod method,
+GstRTSPMessage *
+gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod method,
     const gchar * uri)
 {
   GstRTSPMessage *msg = NULL;
@@ -621,8 +525,8 @@ new_request (GstResilientSession * session, GstRTSPMethod method,
 
 /* Takes @msg. Returns FALSE (and has failed the session) when it could not
  * be sent. */
-static gboolean
-send_request (GstResilientSession * session, GstRTSPMessage * msg,
+gboolean
+gst_resilient_session_send_request (GstResilientSession * session, GstRTSPMessage * msg,
     ResponseHandler handler)
 {
   PendingRequest *req;
@@ -667,7 +571,7 @@ send_request (GstResilientSession * session, GstRTSPMessage * msg,
       !gst_resilient_connection_send_message (session->conn, msg)) {
     pending_request_free (req);
     gst_rtsp_message_free (msg);
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_CONNECTION_LOST,
             "%s %s: the connection to the server is closed",
             gst_rtsp_method_as_text (method), uri));
@@ -710,13 +614,13 @@ retry_with_auth (GstResilientSession * session, PendingRequest * req,
       gst_resilient_auth_basic (session->user, session->password);
 
   gst_rtsp_message_copy (req->request, &copy);
-  return send_request (session, copy, req->handler);
+  return gst_resilient_session_send_request (session, copy, req->handler);
 }
 
 /* Common handling of a non-2xx answer: auth retry, else a classified error.
  * Returns TRUE when handled by a retry. */
-static gboolean
-handle_failure_status (GstResilientSession * session, PendingRequest * req,
+gboolean
+gst_resilient_session_handle_failure (GstResilientSession * session, PendingRequest * req,
     GstRTSPMessage * response, GstRTSPStatusCode code, const gchar * reason)
 {
   GError *error;
@@ -735,12 +639,12 @@ handle_failure_status (GstResilientSession * session, PendingRequest * req,
         " (credentials rejected)", NULL);
     g_free (msg);
   }
-  fail (session, error);
+  gst_resilient_session_fail (session, error);
   return FALSE;
 }
 
-static gboolean
-check_session_header (GstResilientSession * session, GstRTSPMessage * response)
+gboolean
+gst_resilient_session_check_session_header (GstResilientSession * session, GstRTSPMessage * response)
 {
   gchar *value = NULL;
   gchar *id = NULL;
@@ -751,7 +655,7 @@ check_session_header (GstResilientSession * session, GstRTSPMessage * response)
     return TRUE;
 
   if (!gst_resilient_parse_session_header (value, &id, &timeout)) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_PROTOCOL, "malformed Session header \"%s\"",
             value));
     return FALSE;
@@ -763,7 +667,7 @@ check_session_header (GstResilientSession * session, GstRTSPMessage * response)
     GST_DEBUG_OBJECT (session, "session id %s, timeout %u s", id,
         session->session_timeout);
   } else if (strcmp (session->session_id, id) != 0) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_PROTOCOL,
             "server changed the session id from \"%s\" to \"%s\"",
             session->session_id, id));
@@ -832,7 +736,7 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
           0) == GST_RTSP_OK) {
     if (!g_ascii_string_to_unsigned (g_strstrip (cseq_str), 10, 0, G_MAXUINT,
             &cseq, NULL)) {
-      fail (session, g_error_new (GST_RESILIENT_ERROR,
+      gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
               GST_RESILIENT_ERROR_PROTOCOL,
               "response with a malformed CSeq \"%s\"", cseq_str));
       gst_rtsp_message_free (msg);
@@ -850,7 +754,7 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
   }
 
   if (req == NULL) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_PROTOCOL,
             "response with CSeq %s answers no request in flight",
             cseq_str ? cseq_str : "(none)"));
@@ -859,7 +763,7 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
   }
 
   g_hash_table_steal (session->pending, GUINT_TO_POINTER (req->cseq));
-  destroy_source (&req->timeout);
+  gst_resilient_session_destroy_source (&req->timeout);
   req->handler (session, req, msg);
   pending_request_free (req);
   gst_rtsp_message_free (msg);
@@ -908,7 +812,7 @@ on_conn_closed (GstResilientConnection * conn, const GError * error,
     g_mutex_unlock (&session->lock);
     return;
   }
-  fail (session, g_error_copy (error));
+  gst_resilient_session_fail (session, g_error_copy (error));
 }
 
 static const GstResilientConnectionCallbacks conn_callbacks = {
@@ -934,7 +838,7 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   GstResilientConnection *conn;
 
   stream = gst_resilient_connect_tcp_finish (result, &error);
-  if (is_closed (session)) {
+  if (gst_resilient_session_is_closed (session)) {
     g_clear_object (&stream);
     g_clear_error (&error);
     g_object_unref (session);
@@ -942,7 +846,7 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   }
   if (stream == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      fail (session, error);
+      gst_resilient_session_fail (session, error);
     else
       g_error_free (error);
     g_object_unref (session);
@@ -957,8 +861,8 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   g_mutex_unlock (&session->lock);
   gst_resilient_connection_start (conn);
 
-  set_state (session, GST_RESILIENT_SESSION_NEGOTIATING, NULL);
-  send_request (session, new_request (session, GST_RTSP_OPTIONS, session->url),
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_NEGOTIATING, NULL);
+  gst_resilient_session_send_request (session, gst_resilient_session_new_request (session, GST_RTSP_OPTIONS, session->url),
       on_options_response);
   g_object_unref (session);
 }
@@ -970,7 +874,7 @@ start_connect (GstResilientSession * session)
   guint timeout_ms = session->settings.tcp_timeout_us / 1000;
 
   if (state != GST_RESILIENT_SESSION_RECOVERING)
-    set_state (session, GST_RESILIENT_SESSION_CONNECTING, NULL);
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CONNECTING, NULL);
   session->auth_tried = FALSE;
   g_clear_pointer (&session->auth_header, g_free);
   session->cancellable = g_cancellable_new ();
@@ -1003,10 +907,10 @@ on_options_response (GstResilientSession * session, PendingRequest * req,
     GST_INFO_OBJECT (session, "OPTIONS answered %d %s, going on", code,
         reason);
 
-  describe = new_request (session, GST_RTSP_DESCRIBE, session->url);
+  describe = gst_resilient_session_new_request (session, GST_RTSP_DESCRIBE, session->url);
   gst_rtsp_message_add_header (describe, GST_RTSP_HDR_ACCEPT,
       "application/sdp");
-  send_request (session, describe, on_describe_response);
+  gst_resilient_session_send_request (session, describe, on_describe_response);
 }
 
 static void
@@ -1018,13 +922,13 @@ redirect (GstResilientSession * session, GstRTSPMessage * response)
 
   if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_LOCATION,
           &location, 0) != GST_RTSP_OK) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_REDIRECT,
             "redirect from %s without a Location header", session->url));
     return;
   }
   if (++session->redirects > MAX_REDIRECTS) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_REDIRECT,
             "more than %d redirects, the last to %s", MAX_REDIRECTS,
             location));
@@ -1036,7 +940,7 @@ redirect (GstResilientSession * session, GstRTSPMessage * response)
   drop_transport (session);
   if (!prepare_url (session, target ? target : location, &error)) {
     g_free (target);
-    fail (session, error);
+    gst_resilient_session_fail (session, error);
     return;
   }
   g_free (target);
@@ -1072,7 +976,7 @@ select_streams (GstResilientSession * session)
   }
 
   if (session->selected->len == 0) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_NO_STREAMS,
             "%s: no stream left to play (%u in the SDP, %u unusable)",
             session->url, session->info->streams->len, session->info->skipped));
@@ -1100,7 +1004,7 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
     return;
   }
   if (code != GST_RTSP_STS_OK) {
-    handle_failure_status (session, req, response, code, reason);
+    gst_resilient_session_handle_failure (session, req, response, code, reason);
     return;
   }
 
@@ -1111,7 +1015,7 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
     GError *e = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
         "DESCRIBE %s: %s", session->url, error->message);
     g_error_free (error);
-    fail (session, e);
+    gst_resilient_session_fail (session, e);
     return;
   }
 
@@ -1132,7 +1036,7 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
     GError *e = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
         "DESCRIBE %s: %s", session->url, error->message);
     g_error_free (error);
-    fail (session, e);
+    gst_resilient_session_fail (session, e);
     return;
   }
   g_free (session->aggregate_url);
@@ -1144,362 +1048,7 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
   session->setup_index = 0;
   g_clear_error (&session->setup_error);
   session->trying = 0;
-  send_setup (session);
-}
-
-/* The lower transports to try, in order: UDP, multicast, TCP. */
-static GstRTSPLowerTrans
-next_transport (GstResilientSession * session, GstRTSPLowerTrans after)
-{
-  static const GstRTSPLowerTrans order[] = {
-    GST_RTSP_LOWER_TRANS_UDP, GST_RTSP_LOWER_TRANS_UDP_MCAST,
-    GST_RTSP_LOWER_TRANS_TCP
-  };
-  gboolean passed = (after == 0);
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (order); i++) {
-    if (passed && (session->allowed & order[i]))
-      return order[i];
-    if (order[i] == after)
-      passed = TRUE;
-  }
-  return 0;
-}
-
-static void
-on_udp_packet (GstResilientUdpTransport * udp, gboolean is_rtcp,
-    GstBuffer * buf, gpointer user_data)
-{
-  StreamPriv *stream = user_data;
-  GstResilientSession *session = stream->session;
-  gboolean closed;
-
-  g_mutex_lock (&session->lock);
-  closed = session->closed;
-  session->packets++;
-  session->bytes += gst_buffer_get_size (buf);
-  session->udp_data_seen = TRUE;
-  g_mutex_unlock (&session->lock);
-
-  if (!closed && session->callbacks.packet)
-    session->callbacks.packet (session, stream->pub.index, is_rtcp, buf,
-        session->user_data);
-  else
-    gst_buffer_unref (buf);
-}
-
-static const GstResilientUdpCallbacks udp_callbacks = {
-  on_udp_packet,
-};
-
-static GSocketFamily
-server_family (GstResilientSession * session)
-{
-  GInetSocketAddress *addr = NULL;
-  GSocketFamily family = G_SOCKET_FAMILY_IPV4;
-
-  if (session->conn)
-    addr = gst_resilient_connection_get_remote_address (session->conn);
-  if (addr) {
-    family = g_inet_address_get_family (g_inet_socket_address_get_address
-        (addr));
-    g_object_unref (addr);
-  }
-  return family;
-}
-
-static void on_setup_response (GstResilientSession * session,
-    PendingRequest * req, GstRTSPMessage * response);
-static void streams_set_up (GstResilientSession * session);
-
-static void
-send_setup (GstResilientSession * session)
-{
-  GstResilientStreamDesc *desc;
-  StreamPriv *stream;
-  GstRTSPMessage *msg;
-  gchar *transport = NULL;
-  GError *error = NULL;
-
-  if (session->setup_index >= session->selected->len) {
-    streams_set_up (session);
-    return;
-  }
-  desc = g_ptr_array_index (session->selected, session->setup_index);
-
-  if (session->trying == 0)
-    session->trying = next_transport (session, 0);
-  if (session->trying == 0) {
-    fail (session, session->setup_error ? session->setup_error :
-        g_error_new (GST_RESILIENT_ERROR,
-            GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
-            "SETUP %s: no transport left to try", desc->control_url));
-    session->setup_error = NULL;
-    return;
-  }
-
-  g_clear_pointer (&session->setup_stream, session_stream_free);
-  stream = g_new0 (StreamPriv, 1);
-  stream->session = session;
-  stream->pub.index = desc->index;
-  stream->pub.desc = desc;
-  session->setup_stream = stream;
-
-  switch (session->trying) {
-    case GST_RTSP_LOWER_TRANS_UDP:
-      stream->pub.udp = gst_resilient_udp_transport_new (session->io,
-          server_family (session), session->settings.port_min,
-          session->settings.port_max, session->settings.udp_buffer_size,
-          &error);
-      if (stream->pub.udp == NULL) {
-        fail (session, error);
-        return;
-      }
-      stream->pub.client_rtp_port =
-          gst_resilient_udp_transport_get_rtp_port (stream->pub.udp);
-      transport = gst_resilient_format_transport (desc->profile,
-          GST_RTSP_LOWER_TRANS_UDP, stream->pub.client_rtp_port);
-      break;
-    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
-      transport = gst_resilient_format_transport (desc->profile,
-          GST_RTSP_LOWER_TRANS_UDP_MCAST, 0);
-      break;
-    case GST_RTSP_LOWER_TRANS_TCP:
-    default:
-      stream->pub.rtp_channel = 2 * session->setup_index;
-      stream->pub.rtcp_channel = stream->pub.rtp_channel + 1;
-      transport = gst_resilient_format_transport (desc->profile,
-          GST_RTSP_LOWER_TRANS_TCP, stream->pub.rtp_channel);
-      break;
-  }
-
-  msg = new_request (session, GST_RTSP_SETUP, desc->control_url);
-  gst_rtsp_message_take_header (msg, GST_RTSP_HDR_TRANSPORT, transport);
-  send_request (session, msg, on_setup_response);
-}
-
-static gboolean
-apply_transport (GstResilientSession * session, StreamPriv * stream,
-    GstRTSPMessage * response, GError ** error)
-{
-  gchar *value = NULL;
-  GstRTSPTransport *transport = NULL;
-  GstResilientSessionStream *pub = &stream->pub;
-  GstRTSPLowerTrans lower;
-
-  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_TRANSPORT, &value,
-          0) != GST_RTSP_OK)
-    goto no_transport;
-
-  gst_rtsp_transport_new (&transport);
-  if (gst_rtsp_transport_parse (value, transport) != GST_RTSP_OK)
-    goto bad_transport;
-
-  lower = transport->lower_transport;
-  if ((lower & session->allowed) == 0)
-    goto not_allowed;
-
-  pub->transport = lower;
-  if (transport->ssrc) {
-    pub->ssrc = transport->ssrc;
-    pub->has_ssrc = TRUE;
-  }
-
-  switch (lower) {
-    case GST_RTSP_LOWER_TRANS_TCP:
-      if (pub->udp) {
-        g_object_unref (pub->udp);
-        pub->udp = NULL;
-      }
-      if (transport->interleaved.min >= 0 && transport->interleaved.min < 256) {
-        pub->rtp_channel = transport->interleaved.min;
-        pub->rtcp_channel = transport->interleaved.max >= 0 &&
-            transport->interleaved.max < 256 ?
-            transport->interleaved.max : pub->rtp_channel + 1;
-      }
-      break;
-    case GST_RTSP_LOWER_TRANS_UDP_MCAST:{
-      gint rtp_port = transport->port.min;
-      gint rtcp_port = transport->port.max;
-
-      if (transport->destination == NULL || rtp_port <= 0)
-        goto bad_multicast;
-      if (rtcp_port <= 0)
-        rtcp_port = rtp_port + 1;
-      g_clear_object (&pub->udp);
-      pub->udp = gst_resilient_udp_transport_new_multicast (session->io,
-          transport->destination, rtp_port, rtcp_port,
-          session->settings.udp_buffer_size, error);
-      if (pub->udp == NULL)
-        goto failed;
-      pub->client_rtp_port = rtp_port;
-      pub->server_rtp_port = rtp_port;
-      pub->server_rtcp_port = rtcp_port;
-      break;
-    }
-    case GST_RTSP_LOWER_TRANS_UDP:
-    default:
-      if (pub->udp == NULL)
-        goto not_requested;
-      pub->server_rtp_port = MAX (transport->server_port.min, 0);
-      pub->server_rtcp_port = transport->server_port.max > 0 ?
-          (guint) transport->server_port.max :
-          (pub->server_rtp_port ? pub->server_rtp_port + 1 : 0);
-      break;
-  }
-
-  gst_rtsp_transport_free (transport);
-  return TRUE;
-
-  /* ERRORS */
-no_transport:
-  {
-    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
-        "SETUP %s: the answer has no Transport header", pub->desc->control_url);
-    return FALSE;
-  }
-bad_transport:
-  {
-    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
-        "SETUP %s: malformed Transport header \"%s\"",
-        pub->desc->control_url, value);
-    gst_rtsp_transport_free (transport);
-    return FALSE;
-  }
-not_allowed:
-not_requested:
-  {
-    g_set_error (error, GST_RESILIENT_ERROR,
-        GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
-        "SETUP %s: the server chose a transport we did not offer: \"%s\"",
-        pub->desc->control_url, value);
-    gst_rtsp_transport_free (transport);
-    return FALSE;
-  }
-bad_multicast:
-  {
-    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_PROTOCOL,
-        "SETUP %s: multicast Transport without destination or port: \"%s\"",
-        pub->desc->control_url, value);
-    gst_rtsp_transport_free (transport);
-    return FALSE;
-  }
-failed:
-  {
-    gst_rtsp_transport_free (transport);
-    return FALSE;
-  }
-}
-
-static void
-on_setup_response (GstResilientSession * session, PendingRequest * req,
-    GstRTSPMessage * response)
-{
-  GstRTSPStatusCode code;
-  const gchar *reason;
-  GstRTSPVersion version;
-  StreamPriv *stream = session->setup_stream;
-  GError *error = NULL;
-  guint pos;
-
-  gst_rtsp_message_parse_response (response, &code, &reason, &version);
-  if (code != GST_RTSP_STS_OK) {
-    GstRTSPLowerTrans next = next_transport (session, session->trying);
-
-    if ((code == GST_RTSP_STS_UNSUPPORTED_TRANSPORT ||
-            code == GST_RTSP_STS_BAD_REQUEST) && next != 0) {
-      GST_INFO_OBJECT (session, "SETUP %s answered %d, trying %s", req->uri,
-          code, next == GST_RTSP_LOWER_TRANS_TCP ? "TCP" : "multicast");
-      if (session->setup_error == NULL)
-        session->setup_error = gst_resilient_error_new_from_status (code,
-            reason, req->method, req->uri);
-      session->trying = next;
-      send_setup (session);
-      return;
-    }
-    handle_failure_status (session, req, response, code, reason);
-    return;
-  }
-  if (!check_session_header (session, response))
-    return;
-  if (session->session_id == NULL) {
-    fail (session, g_error_new (GST_RESILIENT_ERROR,
-            GST_RESILIENT_ERROR_PROTOCOL,
-            "SETUP %s: the answer has no Session header", req->uri));
-    return;
-  }
-  if (stream == NULL || !apply_transport (session, stream, response, &error)) {
-    if (error == NULL)
-      error = g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_INTERNAL,
-          "SETUP answer without a stream in flight");
-    fail (session, error);
-    return;
-  }
-
-  session->setup_stream = NULL;
-  g_mutex_lock (&session->lock);
-  pos = session->streams->len;
-  g_ptr_array_add (session->streams, stream);
-  session->transport = stream->pub.transport;
-  g_mutex_unlock (&session->lock);
-
-  if (stream->pub.transport == GST_RTSP_LOWER_TRANS_TCP) {
-    session->channel_map[stream->pub.rtp_channel] = pos;
-    session->channel_is_rtcp[stream->pub.rtp_channel] = FALSE;
-    session->channel_map[stream->pub.rtcp_channel] = pos;
-    session->channel_is_rtcp[stream->pub.rtcp_channel] = TRUE;
-  }
-  GST_INFO_OBJECT (session, "stream %u set up over %s", stream->pub.index,
-      stream->pub.transport == GST_RTSP_LOWER_TRANS_TCP ? "TCP" :
-      stream->pub.transport == GST_RTSP_LOWER_TRANS_UDP ? "UDP" : "multicast");
-
-  /* following streams start with what worked */
-  session->trying = stream->pub.transport;
-  g_clear_error (&session->setup_error);
-  session->setup_index++;
-  send_setup (session);
-}
-
-static void
-streams_set_up (GstResilientSession * session)
-{
-  GInetSocketAddress *remote = NULL;
-  GInetAddress *server = NULL;
-  guint i;
-
-  if (session->conn)
-    remote = gst_resilient_connection_get_remote_address (session->conn);
-  if (remote)
-    server = g_inet_socket_address_get_address (remote);
-
-  for (i = 0; i < session->streams->len; i++) {
-    StreamPriv *stream = g_ptr_array_index (session->streams, i);
-
-    if (stream->pub.udp == NULL)
-      continue;
-    if (server && stream->pub.transport == GST_RTSP_LOWER_TRANS_UDP)
-      gst_resilient_udp_transport_set_remote (stream->pub.udp, server,
-          stream->pub.server_rtp_port, session->settings.do_rtcp ?
-          stream->pub.server_rtcp_port : 0);
-    gst_resilient_udp_transport_start (stream->pub.udp, &udp_callbacks, stream);
-  }
-  g_clear_object (&remote);
-
-  if (gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_RECOVERING)
-    set_state (session, GST_RESILIENT_SESSION_READY, NULL);
-  if (session->callbacks.streams_ready && !is_closed (session))
-    session->callbacks.streams_ready (session, session->streams,
-        session->user_data);
-
-  if (session->play_after_setup) {
-    session->play_after_setup = FALSE;
-    set_state (session, GST_RESILIENT_SESSION_READY, NULL);
-    start_play (session);
-    return;
-  }
-  command_done (session);
+  gst_resilient_session_send_setup (session);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1542,10 +1091,10 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
   if (code != GST_RTSP_STS_OK) {
-    handle_failure_status (session, req, response, code, reason);
+    gst_resilient_session_handle_failure (session, req, response, code, reason);
     return;
   }
-  if (!check_session_header (session, response))
+  if (!gst_resilient_session_check_session_header (session, response))
     return;
 
   g_mutex_lock (&session->lock);
@@ -1553,15 +1102,15 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
     session->connect_us = g_get_monotonic_time () - session->open_time;
   g_mutex_unlock (&session->lock);
 
-  set_state (session, GST_RESILIENT_SESSION_PLAYING, NULL);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING, NULL);
 
   /* keep the session alive at half its timeout */
-  destroy_source (&session->keepalive_source);
+  gst_resilient_session_destroy_source (&session->keepalive_source);
   interval_ms = MAX (session->session_timeout * 1000 / 2, 1000);
   session->keepalive_source = gst_resilient_io_context_add_timeout (session->io,
       interval_ms, keepalive_tick, session, NULL);
 
-  destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->transport == GST_RTSP_LOWER_TRANS_UDP &&
       (session->allowed & GST_RTSP_LOWER_TRANS_TCP) &&
       session->settings.udp_timeout_us > 0) {
@@ -1570,11 +1119,11 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
         MAX (session->settings.udp_timeout_us / 1000, 1), udp_check, session,
         NULL);
   }
-  command_done (session);
+  gst_resilient_session_command_done (session);
 }
 
-static void
-start_play (GstResilientSession * session)
+void
+gst_resilient_session_start_play (GstResilientSession * session)
 {
   GstRTSPMessage *msg;
 
@@ -1582,7 +1131,7 @@ start_play (GstResilientSession * session)
     GST_DEBUG_OBJECT (session, "PLAY skipped in state %s",
         gst_resilient_session_state_name (gst_resilient_session_get_state
             (session)));
-    command_done (session);
+    gst_resilient_session_command_done (session);
     return;
   }
 
@@ -1590,9 +1139,9 @@ start_play (GstResilientSession * session)
   session->udp_data_seen = FALSE;
   g_mutex_unlock (&session->lock);
 
-  msg = new_request (session, GST_RTSP_PLAY, session->aggregate_url);
+  msg = gst_resilient_session_new_request (session, GST_RTSP_PLAY, session->aggregate_url);
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
-  send_request (session, msg, on_play_response);
+  gst_resilient_session_send_request (session, msg, on_play_response);
 }
 
 static void
@@ -1605,7 +1154,7 @@ on_keepalive_response (GstResilientSession * session, PendingRequest * req,
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
   if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
-    fail (session, gst_resilient_error_new_from_status (code, reason,
+    gst_resilient_session_fail (session, gst_resilient_error_new_from_status (code, reason,
             req->method, req->uri));
     return;
   }
@@ -1614,7 +1163,7 @@ on_keepalive_response (GstResilientSession * session, PendingRequest * req,
         "OPTIONS from now on", code);
     session->server_methods &= ~GST_RTSP_GET_PARAMETER;
   }
-  command_done (session);
+  gst_resilient_session_command_done (session);
 }
 
 static void
@@ -1624,14 +1173,14 @@ send_keepalive (GstResilientSession * session)
 
   if (gst_resilient_session_get_state (session) !=
       GST_RESILIENT_SESSION_PLAYING) {
-    command_done (session);
+    gst_resilient_session_command_done (session);
     return;
   }
   if (session->server_methods & GST_RTSP_GET_PARAMETER)
-    msg = new_request (session, GST_RTSP_GET_PARAMETER, session->aggregate_url);
+    msg = gst_resilient_session_new_request (session, GST_RTSP_GET_PARAMETER, session->aggregate_url);
   else
-    msg = new_request (session, GST_RTSP_OPTIONS, session->url);
-  send_request (session, msg, on_keepalive_response);
+    msg = gst_resilient_session_new_request (session, GST_RTSP_OPTIONS, session->url);
+  gst_resilient_session_send_request (session, msg, on_keepalive_response);
 }
 
 static void
@@ -1641,18 +1190,18 @@ switch_to_tcp (GstResilientSession * session)
 
   if (gst_resilient_session_get_state (session) !=
       GST_RESILIENT_SESSION_PLAYING) {
-    command_done (session);
+    gst_resilient_session_command_done (session);
     return;
   }
 
   reason = g_strdup_printf ("no UDP data within %" G_GUINT64_FORMAT
       " ms, switching to TCP", session->settings.udp_timeout_us / 1000);
-  set_state (session, GST_RESILIENT_SESSION_RECOVERING, reason);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING, reason);
   g_free (reason);
 
   /* best effort: the old session should not linger on the server */
   if (session->conn && session->session_id) {
-    GstRTSPMessage *msg = new_request (session, GST_RTSP_TEARDOWN,
+    GstRTSPMessage *msg = gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
         session->aggregate_url);
     gchar cseq[16];
 
@@ -1692,16 +1241,16 @@ close_begin (gpointer data)
   session->teardown_done = FALSE;
   g_mutex_unlock (&session->lock);
 
-  destroy_source (&session->keepalive_source);
-  destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->keepalive_source);
+  gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->cancellable)
     g_cancellable_cancel (session->cancellable);
   g_hash_table_remove_all (session->pending);
 
   have_session = session->conn != NULL && session->session_id != NULL;
   if (have_session) {
-    set_state (session, GST_RESILIENT_SESSION_CLOSING, NULL);
-    if (!send_request (session, new_request (session, GST_RTSP_TEARDOWN,
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING, NULL);
+    if (!gst_resilient_session_send_request (session, gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
                 session->aggregate_url), on_teardown_response))
       have_session = FALSE;
   }
@@ -1720,7 +1269,7 @@ close_finish (gpointer data)
 
   drop_transport (session);
   session->command_running = FALSE;
-  set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
   return G_SOURCE_REMOVE;
 }
 

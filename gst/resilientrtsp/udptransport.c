@@ -23,12 +23,13 @@
 #endif
 
 #include <string.h>
-#ifdef G_OS_UNIX
-#include <sys/socket.h>
-#endif
 
 #include "udptransport.h"
 #include "error.h"
+
+#ifdef G_OS_UNIX
+#include <sys/socket.h>
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (udp_debug);
 #define GST_CAT_DEFAULT udp_debug

@@ -1,0 +1,122 @@
+/* resilientrtsp
+ * session-private.h: what session.c and session-setup.c share — the session
+ * object's fields and the internal steps of the state machine. Not for any
+ * other file.
+ */
+#pragma once
+
+#include "session.h"
+
+#include "connection.h"
+#include "udptransport.h"
+
+G_BEGIN_DECLS
+
+#define MAX_REDIRECTS 5
+#define DEFAULT_SESSION_TIMEOUT 60
+
+typedef struct _PendingRequest PendingRequest;
+typedef struct _StreamPriv StreamPriv;
+typedef void (*ResponseHandler) (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response);
+
+typedef enum
+{
+  CMD_OPEN = 1,                 /* non-zero: commands are stored as pointers */
+  CMD_PLAY,
+  CMD_KEEPALIVE,
+  CMD_SWITCH_TO_TCP,
+} CommandType;
+
+
+struct _PendingRequest
+{
+  guint cseq;
+  GstRTSPMethod method;
+  gchar *uri;
+  GstRTSPMessage *request;      /* kept to resend with credentials */
+  ResponseHandler handler;
+  GSource *timeout;
+};
+
+struct _GstResilientSession
+{
+  GObject parent;
+
+  /* immutable after construction */
+  GstResilientIoContext *io;
+  GstResilientSessionSettings settings;
+  GstResilientSessionCallbacks callbacks;
+  gpointer user_data;
+
+  GMutex lock;
+  GCond cond;
+  GstResilientSessionState state;       /* lock */
+  gboolean closed;              /* lock; no callback once set */
+  gboolean teardown_done;       /* lock */
+  GstResilientConnection *conn; /* lock (pointer); used on I/O thread */
+  GPtrArray *streams;           /* lock (array contents); GstResilientSessionStream* */
+  GstRTSPLowerTrans transport;  /* lock; transport in use, 0 before SETUP */
+  gint64 open_time;             /* lock; monotonic µs at the first OPEN */
+  gint64 connect_us;            /* lock; open → PLAY answered, -1 before */
+  guint64 packets;              /* lock */
+  guint64 bytes;                /* lock */
+
+  /* I/O thread only */
+  GQueue commands;              /* lock: pushed from any thread */
+  gboolean command_running;
+  CommandType current;
+  GCancellable *cancellable;
+  guint next_cseq;
+  GHashTable *pending;          /* cseq → PendingRequest */
+  gchar *url;                   /* request URL, no credentials */
+  gchar *user;
+  gchar *password;
+  gchar *host;
+  guint16 port;
+  gchar *auth_header;
+  gboolean auth_tried;
+  guint redirects;
+  GstRTSPMethod server_methods;
+  gchar *session_id;
+  guint session_timeout;
+  GstSDPMessage *sdp;
+  GstResilientSdpInfo *info;
+  GPtrArray *selected;          /* GstResilientStreamDesc* (owned by info) to set up */
+  gchar *aggregate_url;
+  gboolean play_after_setup;    /* re-establishing: PLAY once set up */
+  StreamPriv *setup_stream;     /* the stream of the SETUP in flight */
+  guint setup_index;            /* next stream of info->streams to set up */
+  GstRTSPLowerTrans allowed;    /* what settings + URL scheme allow */
+  GstRTSPLowerTrans trying;     /* the lower transport of the SETUP in flight */
+  GError *setup_error;          /* first failure while trying transports */
+  GSource *keepalive_source;
+  GSource *udp_check_source;
+  gboolean udp_data_seen;       /* lock */
+  gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
+  gboolean channel_is_rtcp[256];
+};
+
+/* A set-up stream, with what the UDP callbacks need to find the session. */
+struct _StreamPriv
+{
+  GstResilientSessionStream pub;
+  GstResilientSession *session; /* not a ref: streams live inside the session */
+};
+
+
+G_GNUC_INTERNAL void gst_resilient_session_fail (GstResilientSession * session, GError * error);
+G_GNUC_INTERNAL gboolean gst_resilient_session_send_request (GstResilientSession * session, GstRTSPMessage * msg, ResponseHandler handler);
+G_GNUC_INTERNAL GstRTSPMessage * gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod method, const gchar * uri);
+G_GNUC_INTERNAL gboolean gst_resilient_session_handle_failure (GstResilientSession * session, PendingRequest * req, GstRTSPMessage * response, GstRTSPStatusCode code, const gchar * reason);
+G_GNUC_INTERNAL gboolean gst_resilient_session_check_session_header (GstResilientSession * session, GstRTSPMessage * response);
+G_GNUC_INTERNAL void gst_resilient_session_command_done (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_set_state (GstResilientSession * session, GstResilientSessionState state, const gchar * reason);
+G_GNUC_INTERNAL gboolean gst_resilient_session_is_closed (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_start_play (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_stream_free (gpointer data);
+G_GNUC_INTERNAL void gst_resilient_session_destroy_source (GSource ** source);
+G_GNUC_INTERNAL void gst_resilient_session_send_setup (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_streams_set_up (GstResilientSession * session);
+
+G_END_DECLS

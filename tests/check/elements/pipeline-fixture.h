@@ -1,0 +1,67 @@
+/* resilientrtsp tests
+ * pipeline-fixture.h: one resilientrtspsrc in a pipeline, every src pad
+ * linked to a counting fakesink, bus messages collected for assertions.
+ * Waits are condition waits with a generous bound (a hang fails the test,
+ * a slow machine does not).
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/rtsp/rtsp.h>
+
+G_BEGIN_DECLS
+
+#define RR_WAIT_MS 30000
+
+typedef struct
+{
+  gchar *name;
+  gchar *caps;                  /* the pad's caps when its first buffer passed */
+  guint buffers;
+} RrPadInfo;
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *src;
+
+  GMutex lock;
+  GCond cond;
+  GPtrArray *pads;              /* RrPadInfo* */
+  gboolean no_more_pads;
+  GError *error;                /* first error posted */
+  gchar *error_class;           /* its resilientrtsp-error details "class" */
+  GPtrArray *states;            /* gchar*: every resilientrtsp-state "state" */
+  GPtrArray *reasons;           /* gchar*: their "reason" (or "") */
+  guint stats_messages;
+  GstStructure *last_stats;
+  guint before_send;
+  guint on_sdp;
+  guint new_manager;
+} RrPipeline;
+
+/* Makes the pipeline with "resilientrtspsrc location=@url", then applies
+ * the NULL-terminated property list like g_object_set. */
+RrPipeline *rr_pipeline_new (const gchar * url, const gchar * first_prop, ...)
+    G_GNUC_NULL_TERMINATED;
+/* Sets the state to NULL (asserting it does not fail) and frees. */
+void rr_pipeline_free (RrPipeline * p);
+
+void rr_pipeline_play (RrPipeline * p);
+
+/* Waits until every one of @n_pads pads has seen @n_buffers buffers. */
+gboolean rr_pipeline_wait_buffers (RrPipeline * p, guint n_pads, guint n_buffers);
+gboolean rr_pipeline_wait_error (RrPipeline * p);
+gboolean rr_pipeline_wait_state (RrPipeline * p, const gchar * state);
+gboolean rr_pipeline_wait_stats (RrPipeline * p, guint n_messages);
+
+/* Whether any resilientrtsp-state reason contains @text. */
+gboolean rr_pipeline_has_reason (RrPipeline * p, const gchar * text);
+
+/* Caps string of the pad whose caps start with @prefix, or NULL. */
+const gchar *rr_pipeline_find_caps (RrPipeline * p, const gchar * prefix);
+
+/* A TCP port on 127.0.0.1 nobody listens on. */
+guint rr_unused_port (void);
+
+G_END_DECLS
