@@ -90,8 +90,7 @@ struct _GstResilientConnection
   GstResilientConnectionStats stats;    /* lock */
 };
 
-G_DEFINE_TYPE (GstResilientConnection, gst_resilient_connection,
-    G_TYPE_OBJECT);
+G_DEFINE_TYPE (GstResilientConnection, gst_resilient_connection, G_TYPE_OBJECT);
 
 static void connection_shutdown (GstResilientConnection * conn);
 
@@ -308,8 +307,8 @@ ensure_block_space (GstResilientConnection * conn)
 }
 
 static void
-handle_data_frame (GstResilientConnection * conn, const GstResilientFrame * frame,
-    gsize frame_start, gboolean copied)
+handle_data_frame (GstResilientConnection * conn,
+    const GstResilientFrame * frame, gsize frame_start, gboolean copied)
 {
   GstBuffer *buf = gst_buffer_new ();
 
@@ -505,8 +504,7 @@ gst_resilient_connection_start (GstResilientConnection * conn)
     return;
   conn->started = TRUE;
 
-  conn->read_source = g_pollable_input_stream_create_source (conn->input,
-      NULL);
+  conn->read_source = g_pollable_input_stream_create_source (conn->input, NULL);
   g_source_set_callback (conn->read_source, (GSourceFunc) on_readable,
       g_object_ref (conn), g_object_unref);
   g_source_set_static_name (conn->read_source, "rrtsp-conn-read");
@@ -534,8 +532,7 @@ gst_resilient_connection_close (GstResilientConnection * conn)
 
 /* Fills up to @max vectors for @item, skipping its first @skip bytes. */
 static guint
-send_item_vectors (SendItem * item, gsize skip, GOutputVector * vecs,
-    guint max)
+send_item_vectors (SendItem * item, gsize skip, GOutputVector * vecs, guint max)
 {
   guint n = 0;
 
@@ -599,8 +596,7 @@ flush_queue (GstResilientConnection * conn)
 
     g_mutex_lock (&conn->lock);
     skip = conn->write_offset;
-    for (l = conn->send_queue.head; l && n_vecs + 2 <= MAX_VECTORS;
-        l = l->next) {
+    for (l = conn->send_queue.head; l && n_vecs + 2 <= MAX_VECTORS; l = l->next) {
       n_vecs += send_item_vectors (l->data, skip, vecs + n_vecs,
           MAX_VECTORS - n_vecs);
       skip = 0;
@@ -831,8 +827,7 @@ gst_resilient_connection_get_remote_address (GstResilientConnection * conn)
   sconn = find_socket_connection (conn->stream);
   if (sconn == NULL)
     return NULL;
-  return to_inet_address (g_socket_connection_get_remote_address (sconn,
-          NULL));
+  return to_inet_address (g_socket_connection_get_remote_address (sconn, NULL));
 }
 
 GInetSocketAddress *
@@ -845,6 +840,5 @@ gst_resilient_connection_get_local_address (GstResilientConnection * conn)
   sconn = find_socket_connection (conn->stream);
   if (sconn == NULL)
     return NULL;
-  return to_inet_address (g_socket_connection_get_local_address (sconn,
-          NULL));
+  return to_inet_address (g_socket_connection_get_local_address (sconn, NULL));
 }

@@ -101,7 +101,10 @@ G_GNUC_INTERNAL GInetSocketAddress *gst_resilient_connection_get_local_address (
  * Resolves @host and connects (every resolved address in turn, as
  * GSocketClient does) with a @timeout_ms limit for the whole attempt; the
  * callback runs on the I/O context. _finish returns a GIOStream or a
- * GST_RESILIENT_ERROR (dns, refused, unreachable, timeout).
+ * GST_RESILIENT_ERROR (dns, refused, unreachable, timeout) — or
+ * G_IO_ERROR_CANCELLED when @cancellable was cancelled. @host may be a name
+ * or an address literal (an IPv6 one with or without brackets). The socket
+ * has TCP_NODELAY set. Always asynchronous, from any thread.
  * (connector.c; proxies, TLS and tunnels extend it in later issues.)
  */
 G_GNUC_INTERNAL

@@ -141,7 +141,7 @@ failed:
       g_task_return_new_error (task, GST_RESILIENT_ERROR,
           GST_RESILIENT_ERROR_TIMEOUT, "%s: timed out after %u ms",
           data->what, data->timeout_ms);
-    } else if (g_cancellable_is_cancelled (data->cancellable)) {
+    } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       /* the caller's own cancellation stays G_IO_ERROR_CANCELLED */
       g_task_return_error (task, error);
       error = NULL;
@@ -168,8 +168,7 @@ connect_start (gpointer user_data)
   /* GTask, GSocketClient and GResolver all use the thread-default context */
   g_main_context_push_thread_default (context);
 
-  task = g_task_new (NULL, data->cancellable, data->callback,
-      data->user_data);
+  task = g_task_new (NULL, data->cancellable, data->callback, data->user_data);
   g_task_set_source_tag (task, gst_resilient_connect_tcp_async);
   g_task_set_name (task, "gst_resilient_connect_tcp_async");
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);

@@ -318,9 +318,11 @@ flush_header (GstResilientFramer * framer, GError ** error)
   if (framer->hdr_name == NULL)
     return TRUE;
 
-  /* trailing whitespace of the (possibly folded) value */
+  /* trailing whitespace of the (possibly folded) value; a CR there would
+   * not survive serializing and parsing again */
   while (framer->hdr_value->len > 0
-      && is_ws (framer->hdr_value->str[framer->hdr_value->len - 1]))
+      && (is_ws (framer->hdr_value->str[framer->hdr_value->len - 1])
+          || framer->hdr_value->str[framer->hdr_value->len - 1] == '\r'))
     g_string_truncate (framer->hdr_value, framer->hdr_value->len - 1);
 
   if (g_ascii_strcasecmp (framer->hdr_name, "Content-Length") == 0) {

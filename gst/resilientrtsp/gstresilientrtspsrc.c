@@ -70,7 +70,7 @@ GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define DEFAULT_DO_RTCP TRUE
 #define DEFAULT_TEARDOWN_TIMEOUT (100 * GST_MSECOND)
 #define DEFAULT_UDP_BUFFER_SIZE 0x80000
-#define DEFAULT_DEPAYLOAD TRUE
+#define DEFAULT_DEPAYLOAD GST_RESILIENT_DEPAYLOAD_AUTO
 #define DEFAULT_STATS_INTERVAL_MS 1000
 
 enum
@@ -119,7 +119,7 @@ typedef struct
   guint port_min;
   guint port_max;
   gint udp_buffer_size;
-  gboolean depayload;
+  GstResilientDepayloadMode depayload;
   guint stats_interval_ms;
 } Settings;
 
@@ -328,14 +328,21 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 
   /**
    * GstResilientRtspSrc:depayload:
-   * TRUE: source pads carry elementary streams (a depayloader is chosen from
-   * the registry by the stream's caps; a stream with no depayloader carries
-   * RTP). FALSE: pads carry application/x-rtp as rtspsrc's do.
+   * on (also "true", 1): source pads carry elementary streams — a
+   * depayloader is chosen from the registry by the stream's caps; a stream
+   * with no depayloader carries RTP. off (also "false", 0): pads carry
+   * application/x-rtp as rtspsrc's do. auto (the default): elementary
+   * streams, unless the element linked to the pad accepts the stream's RTP
+   * caps but not the depayloader's output (e.g. `! rtph264depay`), decided
+   * when the stream's first packet arrives; an unlinked pad gets elementary
+   * streams.
    */
   g_object_class_install_property (gobject_class, PROP_DEPAYLOAD,
-      g_param_spec_boolean ("depayload", "Depayload",
-          "Output depayloaded elementary streams instead of RTP",
-          DEFAULT_DEPAYLOAD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_enum ("depayload", "Depayload",
+          "Output depayloaded elementary streams instead of RTP (auto: "
+          "RTP only when the peer takes nothing else)",
+          GST_TYPE_RESILIENT_DEPAYLOAD_MODE, DEFAULT_DEPAYLOAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstResilientRtspSrc:stats-interval:
@@ -424,6 +431,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
       "through network trouble", "resilientrtsp developers");
 
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_ERROR_CODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_DEPAYLOAD_MODE, 0);
 }
 
 static void
@@ -541,7 +549,7 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
       s->udp_buffer_size = g_value_get_int (value);
       break;
     case PROP_DEPAYLOAD:
-      s->depayload = g_value_get_boolean (value);
+      s->depayload = g_value_get_enum (value);
       break;
     case PROP_STATS_INTERVAL:
       s->stats_interval_ms = g_value_get_uint (value);
@@ -608,7 +616,7 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
       g_value_set_int (value, s->udp_buffer_size);
       break;
     case PROP_DEPAYLOAD:
-      g_value_set_boolean (value, s->depayload);
+      g_value_set_enum (value, s->depayload);
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint (value, s->stats_interval_ms);
@@ -727,6 +735,21 @@ on_streams_ready (GstResilientSession * session, GPtrArray * streams,
 }
 
 static void
+on_playing (GstResilientSession * session, GPtrArray * streams,
+    gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  guint i;
+
+  for (i = 0; i < streams->len; i++) {
+    GstResilientSessionStream *stream = g_ptr_array_index (streams, i);
+
+    gst_resilient_media_set_rtp_info (src->media, stream->index,
+        stream->seqnum_base, stream->clock_base);
+  }
+}
+
+static void
 on_packet (GstResilientSession * session, guint index, gboolean is_rtcp,
     GstBuffer * buf, gpointer user_data)
 {
@@ -761,6 +784,7 @@ static const GstResilientSessionCallbacks session_callbacks = {
   on_select_stream,
   on_before_send,
   on_streams_ready,
+  on_playing,
   on_packet,
   on_error,
 };

@@ -40,7 +40,8 @@ typedef struct
   GstPad *rtpbin_src;           /* media->lock: the rtpbin pad currently linked */
   GList *old_sinks;             /* media->lock: fakesinks of replaced SSRC pads */
 
-  gint64 packets;               /* atomic-ish under media->lock */
+  gboolean caps_changed;        /* media->lock: push a new caps event */
+  gint64 packets;               /* media->lock */
   guint64 bytes;                /* media->lock */
   guint64 bytes_at_last_stats;  /* media->lock */
   gint64 last_stats_time;       /* media->lock, monotonic µs */
@@ -73,6 +74,24 @@ ensure_debug (void)
         "resilientrtsp receive pipeline");
     g_once_init_leave (&once, 1);
   }
+}
+
+GType
+gst_resilient_depayload_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_RESILIENT_DEPAYLOAD_OFF, "false", "off"},
+    {GST_RESILIENT_DEPAYLOAD_ON, "true", "on"},
+    {GST_RESILIENT_DEPAYLOAD_AUTO, "auto", "auto"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstResilientDepayloadMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
 }
 
 static MediaStream *
@@ -130,6 +149,28 @@ make_fakesink (GstResilientMedia * media)
   return sink;
 }
 
+/* depayload=auto: does the linked peer take our RTP but not what the
+ * depayloader produces? */
+static gboolean
+peer_wants_rtp (MediaStream * stream)
+{
+  GstCaps *peer_caps = gst_pad_peer_query_caps (stream->ghost, NULL);
+  GstPad *depay_src = gst_element_get_static_pad (stream->depay, "src");
+  GstCaps *es_caps = gst_pad_query_caps (depay_src, NULL);
+  gboolean wants_rtp = FALSE;
+
+  if (peer_caps && gst_pad_is_linked (stream->ghost) && stream->caps &&
+      !gst_caps_is_any (peer_caps)) {
+    wants_rtp = gst_caps_can_intersect (peer_caps, stream->caps) &&
+        !gst_caps_can_intersect (peer_caps, es_caps);
+  }
+  if (peer_caps)
+    gst_caps_unref (peer_caps);
+  gst_caps_unref (es_caps);
+  gst_object_unref (depay_src);
+  return wants_rtp;
+}
+
 static void
 on_pad_added (GstElement * rtpbin, GstPad * pad, GstResilientMedia * media)
 {
@@ -177,7 +218,27 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, GstResilientMedia * media)
     gst_object_unref (old);
   }
 
+  if (stream->depay && media->settings.depayload == GST_RESILIENT_DEPAYLOAD_AUTO
+      && peer_wants_rtp (stream)) {
+    GST_INFO ("stream %u: downstream takes RTP only, not depayloading",
+        session);
+    gst_element_set_locked_state (stream->depay, TRUE);
+    gst_element_set_state (stream->depay, GST_STATE_NULL);
+    gst_bin_remove (media->bin, stream->depay);
+    stream->depay = NULL;
+  }
+
   if (stream->depay) {
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (stream->ghost));
+
+    if (target == NULL) {
+      GstPad *depay_src = gst_element_get_static_pad (stream->depay, "src");
+
+      gst_ghost_pad_set_target (GST_GHOST_PAD (stream->ghost), depay_src);
+      gst_object_unref (depay_src);
+    } else {
+      gst_object_unref (target);
+    }
     sinkpad = gst_element_get_static_pad (stream->depay, "sink");
     if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
       GST_WARNING ("stream %u: could not link %s:%s to the depayloader",
@@ -354,7 +415,7 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
         stream->index);
   }
 
-  if (media->settings.depayload && stream->caps) {
+  if (media->settings.depayload != GST_RESILIENT_DEPAYLOAD_OFF && stream->caps) {
     stream->depay = make_depayloader (stream->caps);
     if (stream->depay == NULL)
       GST_WARNING ("no depayloader for %" GST_PTR_FORMAT ": stream %u "
@@ -367,10 +428,17 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
 
     gst_bin_add (media->bin, stream->depay);
     gst_element_sync_state_with_parent (stream->depay);
-    depay_src = gst_element_get_static_pad (stream->depay, "src");
-    stream->ghost = gst_ghost_pad_new_from_template (pad_name, depay_src,
-        media->templ);
-    gst_object_unref (depay_src);
+    if (media->settings.depayload == GST_RESILIENT_DEPAYLOAD_ON) {
+      depay_src = gst_element_get_static_pad (stream->depay, "src");
+      stream->ghost = gst_ghost_pad_new_from_template (pad_name, depay_src,
+          media->templ);
+      gst_object_unref (depay_src);
+    } else {
+      /* auto: no target until data arrives and the peer is known, so that
+       * linking to an RTP-only element is not refused meanwhile */
+      stream->ghost = gst_ghost_pad_new_no_target_from_template (pad_name,
+          media->templ);
+    }
   } else {
     stream->ghost = gst_ghost_pad_new_no_target_from_template (pad_name,
         media->templ);
@@ -437,6 +505,7 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
 {
   MediaStream *stream;
   gboolean need_events = FALSE;
+  GstCaps *new_caps = NULL;
   GstClockTime now;
   GstPad *pad;
   GstFlowReturn ret;
@@ -450,7 +519,11 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   }
   if (!stream->events_sent) {
     stream->events_sent = TRUE;
+    stream->caps_changed = FALSE;
     need_events = TRUE;
+  } else if (stream->caps_changed && !is_rtcp && stream->caps) {
+    stream->caps_changed = FALSE;
+    new_caps = gst_caps_ref (stream->caps);
   }
   if (!is_rtcp) {
     stream->packets++;
@@ -461,6 +534,10 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
 
   if (need_events)
     send_sticky_events (media, stream);
+  if (new_caps) {
+    gst_pad_push_event (pad, gst_event_new_caps (new_caps));
+    gst_caps_unref (new_caps);
+  }
 
   now = gst_element_get_current_running_time (GST_ELEMENT (media->bin));
   buf = gst_buffer_make_writable (buf);
@@ -473,12 +550,38 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   gst_object_unref (pad);
 }
 
+void
+gst_resilient_media_set_rtp_info (GstResilientMedia * media, guint index,
+    gint seqnum_base, gint64 clock_base)
+{
+  MediaStream *stream;
+  GstCaps *caps;
+
+  g_mutex_lock (&media->lock);
+  stream = find_stream (media, index);
+  if (stream && stream->caps) {
+    caps = gst_caps_copy (stream->caps);
+    if (seqnum_base >= 0)
+      gst_caps_set_simple (caps, "seqnum-base", G_TYPE_UINT,
+          (guint) seqnum_base, NULL);
+    if (clock_base >= 0)
+      gst_caps_set_simple (caps, "clock-base", G_TYPE_UINT,
+          (guint) clock_base, NULL);
+    gst_caps_unref (stream->caps);
+    stream->caps = caps;
+    stream->caps_changed = TRUE;
+    GST_DEBUG ("stream %u: %" GST_PTR_FORMAT, index, caps);
+  }
+  g_mutex_unlock (&media->lock);
+}
+
 static GstStructure *
 remote_source_stats (GstResilientMedia * media, MediaStream * stream)
 {
   GObject *rtpsession = NULL;
   GstStructure *session_stats = NULL, *result = NULL;
   const GValue *sources;
+  GValueArray *array;
   guint i;
 
   g_signal_emit_by_name (media->rtpbin, "get-internal-session", stream->index,
@@ -490,11 +593,19 @@ remote_source_stats (GstResilientMedia * media, MediaStream * stream)
   if (session_stats == NULL)
     return NULL;
 
+  /* rtpsession's "source-stats" is a GValueArray */
   sources = gst_structure_get_value (session_stats, "source-stats");
-  for (i = 0; sources && i < gst_value_array_get_size (sources); i++) {
-    const GstStructure *s =
-        gst_value_get_structure (gst_value_array_get_value (sources, i));
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+  array = sources && G_VALUE_HOLDS (sources, g_value_array_get_type ()) ?
+      g_value_get_boxed (sources) : NULL;
+  for (i = 0; array && i < array->n_values; i++) {
+    const GValue *v = g_value_array_get_nth (array, i);
+    const GstStructure *s;
     gboolean internal = TRUE, is_sender = FALSE;
+
+    if (!GST_VALUE_HOLDS_STRUCTURE (v))
+      continue;
+    s = gst_value_get_structure (v);
 
     gst_structure_get_boolean (s, "internal", &internal);
     gst_structure_get_boolean (s, "is-sender", &is_sender);
@@ -503,6 +614,7 @@ remote_source_stats (GstResilientMedia * media, MediaStream * stream)
       break;
     }
   }
+  G_GNUC_END_IGNORE_DEPRECATIONS;
   gst_structure_free (session_stats);
   return result;
 }
@@ -558,7 +670,8 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
         "encoding-name", G_TYPE_STRING, stream->encoding_name,
         "packets-received", G_TYPE_UINT64, packets,
         "bytes-received", G_TYPE_UINT64, bytes,
-        "packets-lost", G_TYPE_INT64, (gint64) packets_lost,
+        /* rtpsource counts duplicates as negative loss; report none */
+        "packets-lost", G_TYPE_INT64, (gint64) MAX (packets_lost, 0),
         "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
         "bitrate", G_TYPE_UINT64, bitrate,
         "ssrc", G_TYPE_UINT, ssrc, NULL);

@@ -16,10 +16,31 @@ G_BEGIN_DECLS
 
 typedef struct _GstResilientMedia GstResilientMedia;
 
+/**
+ * GstResilientDepayloadMode:
+ * @GST_RESILIENT_DEPAYLOAD_OFF: pads carry application/x-rtp (as rtspsrc)
+ * @GST_RESILIENT_DEPAYLOAD_ON: pads carry elementary streams
+ * @GST_RESILIENT_DEPAYLOAD_AUTO: elementary streams, unless the pad's peer
+ *   accepts application/x-rtp but not what the depayloader outputs (an
+ *   existing `rtspsrc ! rtph264depay` line); decided when data first arrives
+ *
+ * The values of OFF and ON are FALSE and TRUE, and their names "false" and
+ * "true", so boolean-style settings keep working.
+ */
+typedef enum
+{
+  GST_RESILIENT_DEPAYLOAD_OFF = 0,
+  GST_RESILIENT_DEPAYLOAD_ON = 1,
+  GST_RESILIENT_DEPAYLOAD_AUTO = 2,
+} GstResilientDepayloadMode;
+
+#define GST_TYPE_RESILIENT_DEPAYLOAD_MODE (gst_resilient_depayload_mode_get_type ())
+G_GNUC_INTERNAL GType gst_resilient_depayload_mode_get_type (void);
+
 typedef struct
 {
   guint latency_ms;
-  gboolean depayload;
+  GstResilientDepayloadMode depayload;
   gboolean do_rtcp;
 } GstResilientMediaSettings;
 
@@ -57,6 +78,13 @@ G_GNUC_INTERNAL guint gst_resilient_media_configure (GstResilientMedia * media,
  * the bin's running time. Any thread (the I/O thread in practice). */
 G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint index,
     gboolean is_rtcp, GstBuffer * buf);
+
+/* The PLAY answer's RTP-Info for stream @index (-1 = absent): added to the
+ * stream's caps as seqnum-base / clock-base, so the jitterbuffer releases
+ * the first packet without waiting a whole latency. Call before the
+ * stream's first packet, or a new caps event follows. Any thread. */
+G_GNUC_INTERNAL void gst_resilient_media_set_rtp_info (GstResilientMedia * media,
+    guint index, gint seqnum_base, gint64 clock_base);
 
 /* Sets "streams" (GstValueArray of "stream" structures) in @stats. */
 G_GNUC_INTERNAL void gst_resilient_media_fill_stats (GstResilientMedia * media,

@@ -223,28 +223,104 @@ is_multicast_address (const gchar * address, gchar ** bare)
   return ret;
 }
 
+/* digits with an optional fraction: "12", "12.25", "12." */
+static gboolean
+parse_decimal (const gchar * p, const gchar * end, gdouble * out)
+{
+  const gchar *q = p;
+  gchar buf[32];
+
+  while (q < end && g_ascii_isdigit (*q))
+    q++;
+  if (q == p)
+    return FALSE;
+  if (q < end && *q == '.') {
+    q++;
+    while (q < end && g_ascii_isdigit (*q))
+      q++;
+  }
+  if (q != end || (gsize) (end - p) >= sizeof (buf))
+    return FALSE;
+
+  memcpy (buf, p, end - p);
+  buf[end - p] = '\0';
+  *out = g_ascii_strtod (buf, NULL);
+  return TRUE;
+}
+
+/* RFC 2326 §3.6 npt-time: "now", seconds, or h:mm:ss[.frac] in [p, end).
+ * "now" gives -1. */
+static gboolean
+parse_npt_time (const gchar * p, const gchar * end, gdouble * out)
+{
+  const gchar *c1, *c2;
+  gdouble h, m, sec;
+
+  if (end - p == 3 && strncmp (p, "now", 3) == 0) {
+    *out = -1;
+    return TRUE;
+  }
+
+  c1 = memchr (p, ':', end - p);
+  if (c1 == NULL)
+    return parse_decimal (p, end, out);
+
+  c2 = memchr (c1 + 1, ':', end - c1 - 1);
+  if (c2 == NULL || c2 - c1 != 3)
+    return FALSE;
+  if (memchr (p, '.', c1 - p) || memchr (c1 + 1, '.', c2 - c1 - 1))
+    return FALSE;
+  if (!parse_decimal (p, c1, &h) || !parse_decimal (c1 + 1, c2, &m)
+      || !parse_decimal (c2 + 1, end, &sec) || m >= 60 || sec >= 60)
+    return FALSE;
+  *out = h * 3600 + m * 60 + sec;
+  return TRUE;
+}
+
+/* "npt=0-30.5", "npt=now-", "npt=10-", " npt = 1:00:00-"; other units
+ * (clock=, smpte=) and garbage leave -1. */
 static void
 parse_range (const gchar * value, gdouble * start, gdouble * end)
 {
-  GstRTSPTimeRange *range = NULL;
+  const gchar *p, *dash, *stop;
+  gdouble s, e = -1;
 
   *start = -1;
   *end = -1;
 
-  if (value == NULL || gst_rtsp_range_parse (value, &range) != GST_RTSP_OK
-      || range == NULL)
+  if (value == NULL)
     return;
 
-  if (range->unit == GST_RTSP_RANGE_NPT) {
-    /* bounded: a finite, plausible number of seconds */
-    if (range->min.type == GST_RTSP_TIME_SECONDS && range->min.seconds >= 0.0
-        && range->min.seconds < 1e12)
-      *start = range->min.seconds;
-    if (range->max.type == GST_RTSP_TIME_SECONDS && range->max.seconds >= 0.0
-        && range->max.seconds < 1e12)
-      *end = range->max.seconds;
-  }
-  gst_rtsp_range_free (range);
+  p = value;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (g_ascii_strncasecmp (p, "npt", 3) != 0)
+    return;
+  p += 3;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p != '=')
+    return;
+  p++;
+  while (g_ascii_isspace (*p))
+    p++;
+
+  stop = p + strcspn (p, ";");
+  while (stop > p && g_ascii_isspace (stop[-1]))
+    stop--;
+  dash = memchr (p, '-', stop - p);
+  if (dash == NULL)
+    return;
+  if (!parse_npt_time (p, dash, &s))
+    return;
+  if (dash + 1 < stop && !parse_npt_time (dash + 1, stop, &e))
+    return;
+
+  /* finite, plausible numbers of seconds only */
+  if (s >= 0.0 && s < 1e12)
+    *start = s;
+  if (e >= 0.0 && e < 1e12)
+    *end = e;
 }
 
 static void
@@ -437,6 +513,7 @@ GstSDPMessage *
 gst_resilient_sdp_parse (const guint8 * data, gsize size, GError ** error)
 {
   GstSDPMessage *sdp = NULL;
+  gchar *valid = NULL;
   gsize i;
 
   ensure_debug_category ();
@@ -451,6 +528,17 @@ gst_resilient_sdp_parse (const guint8 * data, gsize size, GError ** error)
     goto empty;
   if (memchr (data, '\0', size) != NULL)
     goto nul_byte;
+
+  /* Text in SDP is UTF-8 unless a=charset says otherwise, and cameras do
+   * send GBK or Latin-1 session names. Whatever ends up in caps must be
+   * UTF-8 (GstStructure warns and drops the field otherwise), so invalid
+   * sequences become U+FFFD. */
+  if (!g_utf8_validate ((const gchar *) data, size, NULL)) {
+    GST_INFO ("SDP is not valid UTF-8, replacing the invalid sequences");
+    valid = g_utf8_make_valid ((const gchar *) data, size);
+    data = (const guint8 *) valid;
+    size = strlen (valid);
+  }
   if (size > G_MAXUINT)
     goto too_big;
 
@@ -458,6 +546,7 @@ gst_resilient_sdp_parse (const guint8 * data, gsize size, GError ** error)
     goto failed;
   if (gst_sdp_message_parse_buffer (data, (guint) size, sdp) != GST_SDP_OK)
     goto failed;
+  g_clear_pointer (&valid, g_free);
 
   if (gst_sdp_message_get_version (sdp) == NULL)
     GST_WARNING ("SDP without a v= line, accepting it anyway");
@@ -484,12 +573,14 @@ too_big:
   {
     g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
         "SDP too large (%" G_GSIZE_FORMAT " bytes)", size);
+    g_free (valid);
     return NULL;
   }
 failed:
   {
     g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
         "malformed SDP");
+    g_free (valid);
     if (sdp)
       gst_sdp_message_free (sdp);
     return NULL;

@@ -93,6 +93,8 @@ struct _GstResilientSession
   GSource *keepalive_source;
   GSource *udp_check_source;
   gboolean udp_data_seen;       /* lock */
+  gboolean hold_packets;        /* PLAY in flight: queue packets until answered */
+  GQueue held;                  /* HeldPacket*, I/O thread */
   gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
   gboolean channel_is_rtcp[256];
 };
@@ -105,6 +107,8 @@ struct _StreamPriv
 };
 
 
+G_GNUC_INTERNAL void gst_resilient_session_deliver (GstResilientSession * session,
+    guint index, gboolean is_rtcp, GstBuffer * buf);
 G_GNUC_INTERNAL void gst_resilient_session_fail (GstResilientSession * session, GError * error);
 G_GNUC_INTERNAL gboolean gst_resilient_session_send_request (GstResilientSession * session, GstRTSPMessage * msg, ResponseHandler handler);
 G_GNUC_INTERNAL GstRTSPMessage * gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod method, const gchar * uri);

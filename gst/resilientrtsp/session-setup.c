@@ -50,11 +50,10 @@ on_udp_packet (GstResilientUdpTransport * udp, gboolean is_rtcp,
   session->udp_data_seen = TRUE;
   g_mutex_unlock (&session->lock);
 
-  if (!closed && session->callbacks.packet)
-    session->callbacks.packet (session, stream->pub.index, is_rtcp, buf,
-        session->user_data);
-  else
+  if (closed)
     gst_buffer_unref (buf);
+  else
+    gst_resilient_session_deliver (session, stream->pub.index, is_rtcp, buf);
 }
 
 static const GstResilientUdpCallbacks udp_callbacks = {
@@ -111,6 +110,8 @@ gst_resilient_session_send_setup (GstResilientSession * session)
   stream->session = session;
   stream->pub.index = desc->index;
   stream->pub.desc = desc;
+  stream->pub.seqnum_base = -1;
+  stream->pub.clock_base = -1;
   session->setup_stream = stream;
 
   switch (session->trying) {

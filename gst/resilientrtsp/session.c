@@ -28,6 +28,25 @@ GST_DEBUG_CATEGORY (resilient_session_debug);
 
 G_DEFINE_TYPE (GstResilientSession, gst_resilient_session, G_TYPE_OBJECT);
 
+#define MAX_HELD_PACKETS 4096
+
+typedef struct
+{
+  guint index;
+  gboolean is_rtcp;
+  GstBuffer *buf;
+} HeldPacket;
+
+static void
+held_packet_free (gpointer data)
+{
+  HeldPacket *held = data;
+
+  gst_buffer_unref (held->buf);
+  g_free (held);
+}
+
+
 static void run_next_command (GstResilientSession * session);
 static void start_connect (GstResilientSession * session);
 
@@ -130,6 +149,7 @@ gst_resilient_session_finalize (GObject * object)
   g_hash_table_unref (session->pending);
   g_ptr_array_unref (session->streams);
   g_queue_clear (&session->commands);
+  g_queue_clear_full (&session->held, held_packet_free);
   g_clear_pointer (&session->sdp, gst_sdp_message_free);
   g_clear_pointer (&session->selected, g_ptr_array_unref);
   g_clear_pointer (&session->info, gst_resilient_sdp_info_free);
@@ -261,6 +281,8 @@ drop_transport (GstResilientSession * session)
 
   g_clear_pointer (&session->session_id, g_free);
   memset (session->channel_map, -1, sizeof (session->channel_map));
+  session->hold_packets = FALSE;
+  g_queue_clear_full (&session->held, held_packet_free);
 }
 
 void
@@ -769,6 +791,41 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
   gst_rtsp_message_free (msg);
 }
 
+/* Hands a packet to the element, or holds it while PLAY is unanswered so the
+ * RTP-Info caps go out before the first packet. I/O thread. */
+void
+gst_resilient_session_deliver (GstResilientSession * session, guint index,
+    gboolean is_rtcp, GstBuffer * buf)
+{
+  if (session->hold_packets && session->held.length < MAX_HELD_PACKETS) {
+    HeldPacket *held = g_new (HeldPacket, 1);
+
+    held->index = index;
+    held->is_rtcp = is_rtcp;
+    held->buf = buf;
+    g_queue_push_tail (&session->held, held);
+    return;
+  }
+  if (session->callbacks.packet && !gst_resilient_session_is_closed (session))
+    session->callbacks.packet (session, index, is_rtcp, buf,
+        session->user_data);
+  else
+    gst_buffer_unref (buf);
+}
+
+static void
+release_held_packets (GstResilientSession * session)
+{
+  HeldPacket *held;
+
+  session->hold_packets = FALSE;
+  while ((held = g_queue_pop_head (&session->held))) {
+    gst_resilient_session_deliver (session, held->index, held->is_rtcp,
+        held->buf);
+    g_free (held);
+  }
+}
+
 static void
 on_conn_data (GstResilientConnection * conn, guint8 channel, GstBuffer * buf,
     gpointer user_data)
@@ -790,11 +847,8 @@ on_conn_data (GstResilientConnection * conn, guint8 channel, GstBuffer * buf,
   session->bytes += gst_buffer_get_size (buf);
   g_mutex_unlock (&session->lock);
 
-  if (session->callbacks.packet)
-    session->callbacks.packet (session, index,
-        session->channel_is_rtcp[channel], buf, session->user_data);
-  else
-    gst_buffer_unref (buf);
+  gst_resilient_session_deliver (session, index,
+      session->channel_is_rtcp[channel], buf);
 }
 
 static void
@@ -1080,6 +1134,61 @@ udp_check (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+same_url (const gchar * a, const gchar * b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+
+  while (la > 0 && a[la - 1] == '/')
+    la--;
+  while (lb > 0 && b[lb - 1] == '/')
+    lb--;
+  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
+}
+
+/* RTP-Info of a PLAY answer → seqnum_base/clock_base of each stream,
+ * matched by URL (resolved against the aggregate URL), else by position
+ * when the counts agree. */
+static void
+apply_rtp_info (GstResilientSession * session, GstRTSPMessage * response)
+{
+  gchar *value = NULL;
+  GArray *infos;
+  guint i, j;
+
+  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_RTP_INFO, &value,
+          0) != GST_RTSP_OK)
+    return;
+  infos = gst_resilient_parse_rtp_info (value);
+  if (infos == NULL)
+    return;
+
+  for (i = 0; i < infos->len; i++) {
+    GstResilientRtpInfo *info = &g_array_index (infos, GstResilientRtpInfo, i);
+    GstResilientSessionStream *match = NULL;
+    gchar *url = info->url ?
+        gst_resilient_url_resolve (session->aggregate_url, info->url) : NULL;
+
+    for (j = 0; url && j < session->streams->len; j++) {
+      GstResilientSessionStream *stream =
+          g_ptr_array_index (session->streams, j);
+
+      if (same_url (url, stream->desc->control_url))
+        match = stream;
+    }
+    if (match == NULL && infos->len == session->streams->len)
+      match = g_ptr_array_index (session->streams, i);
+    if (match) {
+      match->seqnum_base = info->has_seq ? info->seq : -1;
+      match->clock_base = info->has_rtptime ? (gint64) info->rtptime : -1;
+      GST_DEBUG_OBJECT (session, "stream %u: seq %d rtptime %" G_GINT64_FORMAT,
+          match->index, match->seqnum_base, match->clock_base);
+    }
+    g_free (url);
+  }
+  gst_resilient_rtp_info_array_free (infos);
+}
+
 static void
 on_play_response (GstResilientSession * session, PendingRequest * req,
     GstRTSPMessage * response)
@@ -1102,7 +1211,11 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
     session->connect_us = g_get_monotonic_time () - session->open_time;
   g_mutex_unlock (&session->lock);
 
+  apply_rtp_info (session, response);
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING, NULL);
+  if (session->callbacks.playing && !gst_resilient_session_is_closed (session))
+    session->callbacks.playing (session, session->streams, session->user_data);
+  release_held_packets (session);
 
   /* keep the session alive at half its timeout */
   gst_resilient_session_destroy_source (&session->keepalive_source);
@@ -1139,6 +1252,7 @@ gst_resilient_session_start_play (GstResilientSession * session)
   session->udp_data_seen = FALSE;
   g_mutex_unlock (&session->lock);
 
+  session->hold_packets = TRUE;
   msg = gst_resilient_session_new_request (session, GST_RTSP_PLAY, session->aggregate_url);
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
   gst_resilient_session_send_request (session, msg, on_play_response);
@@ -1333,6 +1447,7 @@ gst_resilient_session_send_rtcp (GstResilientSession * session, guint index,
     gst_resilient_udp_transport_send_rtcp (udp, buf);
     g_object_unref (udp);
   }
+  gst_buffer_unref (buf);
 }
 
 static const gchar *

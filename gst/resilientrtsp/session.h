@@ -67,6 +67,8 @@ typedef struct
   guint client_rtp_port;        /* UDP: ours */
   guint32 ssrc;                 /* from Transport: ssrc=, when has_ssrc */
   gboolean has_ssrc;
+  gint seqnum_base;             /* from the PLAY answer's RTP-Info, -1 if none */
+  gint64 clock_base;            /* rtptime from RTP-Info, -1 if none */
   gpointer udp;                 /* GstResilientUdpTransport *, UDP/multicast only */
 } GstResilientSessionStream;
 
@@ -93,6 +95,10 @@ typedef struct
    * until the session is closed or re-established. Called again after a
    * re-establishment with the new transports. */
   void (*streams_ready) (GstResilientSession * session, GPtrArray * streams,
+      gpointer user_data);
+  /* PLAY was answered; @streams carry the RTP-Info values. Called before
+   * any packet of the new PLAY is delivered. */
+  void (*playing) (GstResilientSession * session, GPtrArray * streams,
       gpointer user_data);
   /* An RTP or RTCP packet of stream @index; @buf (transfer full). */
   void (*packet) (GstResilientSession * session, guint index, gboolean is_rtcp,
@@ -122,7 +128,7 @@ G_GNUC_INTERNAL void gst_resilient_session_close (GstResilientSession * session,
     guint64 teardown_timeout_ns);
 
 /* Any thread. Sends an RTCP packet of stream @index to the server (UDP or
- * interleaved); dropped when not possible. */
+ * interleaved); dropped when not possible. @buf (transfer full). */
 G_GNUC_INTERNAL void gst_resilient_session_send_rtcp (GstResilientSession * session,
     guint index, GstBuffer * buf);
 

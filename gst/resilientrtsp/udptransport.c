@@ -159,10 +159,8 @@ bind_udp_socket (GSocketFamily family, guint port, gboolean reuse,
 #ifdef SO_RCVBUF
     GError *err = NULL;
 
-    if (!g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, buffer_size,
-            &err)) {
-      GST_WARNING ("cannot set SO_RCVBUF to %d: %s", buffer_size,
-          err->message);
+    if (!g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, buffer_size, &err)) {
+      GST_WARNING ("cannot set SO_RCVBUF to %d: %s", buffer_size, err->message);
       g_error_free (err);
     }
 #endif
@@ -337,8 +335,7 @@ bad_range:
   }
 range_full:
   {
-    GST_WARNING ("no free even/odd UDP port pair in %u-%u", port_min,
-        port_max);
+    GST_WARNING ("no free even/odd UDP port pair in %u-%u", port_min, port_max);
     g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_INTERNAL,
         "no free even/odd UDP port pair in the range %u-%u", port_min,
         port_max);
@@ -515,8 +512,7 @@ udp_grow_pool (GstResilientUdpTransport * udp, gsize size)
 
   pool = make_pool (new_size);
   if (pool == NULL) {
-    GST_WARNING_OBJECT (udp, "cannot make a pool of %u byte buffers",
-        new_size);
+    GST_WARNING_OBJECT (udp, "cannot make a pool of %u byte buffers", new_size);
     return;
   }
 
@@ -643,8 +639,7 @@ receive_error:
 }
 
 static void
-udp_receive (GstResilientUdpTransport * udp, GSocket * socket,
-    gboolean is_rtcp)
+udp_receive (GstResilientUdpTransport * udp, GSocket * socket, gboolean is_rtcp)
 {
   guint batch;
 
@@ -711,11 +706,9 @@ gst_resilient_udp_transport_start (GstResilientUdpTransport * udp,
 
   udp->rtp_source = udp_add_source (udp, udp->rtp_socket, on_rtp_readable);
   if (udp->rtcp_socket)
-    udp->rtcp_source = udp_add_source (udp, udp->rtcp_socket,
-        on_rtcp_readable);
+    udp->rtcp_source = udp_add_source (udp, udp->rtcp_socket, on_rtcp_readable);
 
-  GST_DEBUG_OBJECT (udp, "receiving on %u/%u", udp->rtp_port,
-      udp->rtcp_port);
+  GST_DEBUG_OBJECT (udp, "receiving on %u/%u", udp->rtp_port, udp->rtcp_port);
 }
 
 static void
