@@ -300,7 +300,7 @@ peak_rss_mb (void)
   struct rusage ru;
 
   getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024.0;   /* kB on Linux */
+  return ru.ru_maxrss / 1024.0; /* kB on Linux */
 }
 
 int
@@ -376,8 +376,7 @@ main (int argc, char **argv)
   bench.threads_max = count_threads ();
   threads_id = g_timeout_add (100, sample_threads, &bench);
   /* never wait more than a minute for everyone to reach PLAYING */
-  bench.start_timeout_id = g_timeout_add_seconds (60, start_timeout_cb,
-      &bench);
+  bench.start_timeout_id = g_timeout_add_seconds (60, start_timeout_cb, &bench);
 
   cpu_start = cpu_seconds ();
   wall_start = g_get_monotonic_time ();
@@ -421,7 +420,7 @@ main (int argc, char **argv)
     rtp_packets += (guint) g_atomic_int_get (&stream->rtp_packets);
   }
 
-  printf ("element=%s protocol=%s streams=%u duration_s=%u cpu_s=%.2f "
+  printf ("element=%s protocol=%s streams=%u duration_s=%u cpu_s=%.3f "
       "cpu_pct=%.1f peak_rss_mb=%.1f threads_max=%u ttfp_rtp_ms_mean=%.1f "
       "ttfp_rtp_ms_max=%.1f ttfp_depay_ms_mean=%.1f ttfp_depay_ms_max=%.1f "
       "buffers=%" G_GUINT64_FORMAT " rtp_packets=%" G_GUINT64_FORMAT

@@ -120,14 +120,14 @@ print_stats (Player * player, const GstStructure * s)
 {
   GString *line = g_string_new (NULL);
   const GValue *streams;
-  const gchar *str;
+  const gchar *str, *transport;
   gdouble n;
   guint i;
 
   if ((str = gst_structure_get_string (s, "state")))
     g_string_append_printf (line, " %s", str);
-  if ((str = gst_structure_get_string (s, "transport")))
-    g_string_append_printf (line, " %-4s", str);
+  if ((transport = gst_structure_get_string (s, "transport")))
+    g_string_append_printf (line, " %-4s", transport);
 
   streams = gst_structure_get_value (s, "streams");
   if (streams != NULL && GST_VALUE_HOLDS_ARRAY (streams)) {
@@ -146,7 +146,9 @@ print_stats (Player * player, const GstStructure * s)
     }
   }
 
-  if (get_number (s, "zero-copy-ratio", &n))
+  /* the ratio only means something for interleaved (TCP) data */
+  if ((transport == NULL || g_str_equal (transport, "tcp"))
+      && get_number (s, "zero-copy-ratio", &n))
     g_string_append_printf (line, " | zero-copy %.0f%%", n * 100.0);
   if (get_number (s, "reconnects", &n) && n > 0)
     g_string_append_printf (line, " | reconnects %.0f", n);
@@ -391,8 +393,7 @@ decoded_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
   if (convert != NULL) {
     gst_bin_add_many (GST_BIN (player->pipeline), convert, sink, NULL);
     if (!gst_element_link (convert, sink)) {
-      g_printerr ("could not link %s to the sink\n",
-          GST_OBJECT_NAME (convert));
+      g_printerr ("could not link %s to the sink\n", GST_OBJECT_NAME (convert));
       goto done;
     }
     attach_chain (player, pad, convert, sink);
@@ -490,6 +491,7 @@ main (int argc, char **argv)
     player.exit_code = 2;
     goto out;
   }
+  gst_bin_add (GST_BIN (player.pipeline), player.src);
   player.legacy = g_object_class_find_property (G_OBJECT_GET_CLASS
       (player.src), "stats-interval") == NULL;
 
@@ -503,7 +505,6 @@ main (int argc, char **argv)
     }
     gst_util_set_object_arg (G_OBJECT (player.src), "protocols", protocols);
   }
-  gst_bin_add (GST_BIN (player.pipeline), player.src);
   g_signal_connect (player.src, "pad-added", G_CALLBACK (source_pad_added),
       &player);
 
@@ -514,7 +515,7 @@ main (int argc, char **argv)
   sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &player);
   g_timeout_add_seconds (1, tick_cb, &player);
   if (duration > 0)
-    g_timeout_add_seconds (duration, quit_cb, &player);
+    g_timeout_add ((guint) duration * 1000, quit_cb, &player);
 
   g_print ("playing %s with %s (video sink: %s)\n", argv[1], element,
       player.sink_desc);

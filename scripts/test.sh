@@ -20,11 +20,11 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --no-deps) deps=0 ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
-cd "$root"
+cd "$root" || exit 1
 
 passed=0
 failed=0
@@ -119,16 +119,23 @@ if [ "$quick" = 0 ]; then
   if build_stage asan build-asan -Db_sanitize=address,undefined \
       -Db_lundef=false; then
     # The plugin needs the ASan runtime, which the uninstrumented
-    # gst-plugin-scanner lacks: scan in-process (GST_REGISTRY_FORK=no). So
-    # that the test processes don't load every system plugin to scan it,
-    # the tests' registries are first filled with the system plugins by the
-    # (uninstrumented) gst-inspect-1.0; only our plugin is then scanned
-    # in-process.
-    for reg in $(grep -o '"GST_REGISTRY_1_0": "[^"]*"' \
-        build-asan/meson-info/intro-tests.json 2>/dev/null \
+    # gst-plugin-scanner lacks, and a test process that scans it in-process
+    # also gets the plugin's own copy of the helpers' GTypes next to the
+    # copy it links (unit tests link the helpers statically). So the tests'
+    # registries are filled beforehand by gst-inspect-1.0 with the sanitizer
+    # runtimes preloaded: the tests then find every plugin cached and load
+    # ours only when they create the element. GST_REGISTRY_FORK=no stays as
+    # the fallback should a registry be stale anyway.
+    preload="$(${CC:-gcc} -print-file-name=libasan.so) $(${CC:-gcc} -print-file-name=libubsan.so)"
+    intro=build-asan/meson-info/intro-tests.json
+    plugin_path=$(grep -o '"GST_PLUGIN_PATH_1_0": "[^"]*"' "$intro" \
+      2>/dev/null | sed 's/.*: "\(.*\)"/\1/' | sort -u | paste -sd: -)
+    for reg in $(grep -o '"GST_REGISTRY_1_0": "[^"]*"' "$intro" 2>/dev/null \
         | sed 's/.*: "\(.*\)"/\1/' | sort -u); do
-      env -u GST_PLUGIN_PATH -u GST_PLUGIN_PATH_1_0 GST_REGISTRY_1_0="$reg" \
-        gst-inspect-1.0 >/dev/null 2>&1 || true
+      rm -f "$reg"
+      env -u GST_PLUGIN_PATH GST_PLUGIN_PATH_1_0="$plugin_path" \
+        GST_REGISTRY_1_0="$reg" LD_PRELOAD="$preload" \
+        ASAN_OPTIONS=detect_leaks=0 gst-inspect-1.0 >/dev/null 2>&1 || true
     done
     GST_REGISTRY_FORK=no \
     G_SLICE=always-malloc \
@@ -147,20 +154,23 @@ if [ "$quick" = 0 ]; then
     FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$root/scripts/run-fuzz.sh" 2>&1 \
       | tee "$logdir/fuzz.log"
     rc=${PIPESTATUS[0]}
-    # run-fuzz.sh ends with "N passed, N failed" (one per target)
+    # one test per target: run-fuzz.sh prints "== fuzz-NAME for Ns" when it
+    # starts a target and "fuzz-NAME FAILED…" when that target fails (a
+    # closing "N passed, N failed" line, if it prints one, wins)
     summary=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' \
-      "$logdir/fuzz.log" | tail -1)
+      "$logdir/fuzz.log" | tail -1 || true)
     if [ -n "$summary" ]; then
       p=$(echo "$summary" | sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/')
       f=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-      passed=$((passed + p))
-      failed=$((failed + f))
-      if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        failed=$((failed + 1))
-      fi
-    elif [ "$rc" -eq 0 ]; then
-      passed=$((passed + 1))
     else
+      ran=$(grep -cE '^== fuzz-[^ ]+ for ' "$logdir/fuzz.log" || true)
+      f=$(grep -cE '^fuzz-[^ ]+ FAILED' "$logdir/fuzz.log" || true)
+      p=$((ran - f))
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      # it failed outside a target (e.g. the clang build)
       failed=$((failed + 1))
     fi
     [ "$rc" -eq 0 ] || failed_stages+=("fuzz")

@@ -380,8 +380,7 @@ frame_memory (Event * ev)
 static const gchar response_200[] =
     "RTSP/1.0 200 OK\r\n"
     "CSeq: 3\r\n"
-    "Session: 12345678;timeout=60\r\n"
-    "Content-Length: 5\r\n" "\r\n" "hello";
+    "Session: 12345678;timeout=60\r\n" "Content-Length: 5\r\n" "\r\n" "hello";
 
 GST_START_TEST (test_split_at_every_byte)
 {
@@ -804,8 +803,7 @@ GST_START_TEST (test_send_from_threads)
 
       fail_unless_equals_int (frame.message->type_data.request.method,
           GST_RTSP_GET_PARAMETER);
-      gst_rtsp_message_get_header (frame.message, GST_RTSP_HDR_CSEQ, &cseq,
-          0);
+      gst_rtsp_message_get_header (frame.message, GST_RTSP_HDR_CSEQ, &cseq, 0);
       fail_unless_equals_string (cseq, expected);
       gst_rtsp_message_get_body (frame.message, &body, &size);
       fail_unless_equals_int (size, 10);
@@ -1088,6 +1086,44 @@ GST_START_TEST (test_connect_success)
 
 GST_END_TEST;
 
+/* An IPv6 literal, with its URL brackets. */
+GST_START_TEST (test_connect_ipv6_literal)
+{
+  GSocket *listener;
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *local;
+  GIOStream *stream;
+  GError *err = NULL;
+  guint16 port;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  if (listener == NULL || !g_socket_bind (listener, addr, TRUE, NULL)) {
+    /* no IPv6 loopback on this host */
+    g_clear_object (&listener);
+    g_object_unref (addr);
+    g_object_unref (lo);
+    return;
+  }
+  fail_unless (g_socket_listen (listener, NULL));
+  local = g_socket_get_local_address (listener, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  stream = connect_sync ("[::1]", port, 10000, NULL, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  g_object_unref (stream);
+  stream = connect_sync ("::1", port, 10000, NULL, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  g_object_unref (stream);
+
+  g_object_unref (local);
+  g_object_unref (listener);
+  g_object_unref (addr);
+  g_object_unref (lo);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_connect_refused)
 {
   guint16 port;
@@ -1101,8 +1137,7 @@ GST_START_TEST (test_connect_refused)
   fail_unless (stream == NULL);
   fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
           GST_RESILIENT_ERROR_REFUSED), "%s", err->message);
-  fail_unless (strstr (err->message, "127.0.0.1") != NULL, "%s",
-      err->message);
+  fail_unless (strstr (err->message, "127.0.0.1") != NULL, "%s", err->message);
   g_error_free (err);
 
   g_object_unref (sock);
@@ -1280,6 +1315,7 @@ connection_suite (void)
 
   suite_add_tcase (s, tc_connect);
   tcase_add_test (tc_connect, test_connect_success);
+  tcase_add_test (tc_connect, test_connect_ipv6_literal);
   tcase_add_test (tc_connect, test_connect_refused);
   tcase_add_test (tc_connect, test_connect_dns);
   tcase_add_test (tc_connect, test_connect_timeout);

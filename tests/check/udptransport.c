@@ -179,8 +179,7 @@ send_to_port (Fixture * f, guint port, const guint8 * data, gsize len)
   GError *err = NULL;
   gssize n;
 
-  n = g_socket_send_to (f->sender, addr, (const gchar *) data, len, NULL,
-      &err);
+  n = g_socket_send_to (f->sender, addr, (const gchar *) data, len, NULL, &err);
   fail_unless (n == (gssize) len, "send_to: %s", err ? err->message : "");
   g_object_unref (addr);
   g_object_unref (lo);
@@ -295,8 +294,7 @@ GST_START_TEST (test_range)
   guint p;
 
   /* find a free pair P, P+1, then let it go */
-  a = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, 0, 0, 0,
-      &err);
+  a = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, 0, 0, 0, &err);
   fail_unless (a != NULL);
   p = gst_resilient_udp_transport_get_rtp_port (a);
   g_object_unref (a);
@@ -306,8 +304,7 @@ GST_START_TEST (test_range)
       0, &err);
   fail_unless (b != NULL, "%s", err ? err->message : "");
   fail_unless_equals_int (gst_resilient_udp_transport_get_rtp_port (b), p);
-  fail_unless_equals_int (gst_resilient_udp_transport_get_rtcp_port (b),
-      p + 1);
+  fail_unless_equals_int (gst_resilient_udp_transport_get_rtcp_port (b), p + 1);
 
   /* the range is fully occupied */
   c = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, p, p + 1, 0,
@@ -335,8 +332,7 @@ GST_START_TEST (test_range)
   g_object_unref (blocker);
 
   /* a range too small for a pair, and a reversed one */
-  c = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, p, p, 0,
-      &err);
+  c = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, p, p, 0, &err);
   fail_unless (c == NULL);
   g_clear_error (&err);
   c = gst_resilient_udp_transport_new (io, G_SOCKET_FAMILY_IPV4, p + 2, p,
@@ -645,8 +641,7 @@ GST_START_TEST (test_multicast)
   } else {
     GstResilientUdpTransport *second;
 
-    fail_unless_equals_int (gst_resilient_udp_transport_get_rtp_port (udp),
-        p);
+    fail_unless_equals_int (gst_resilient_udp_transport_get_rtp_port (udp), p);
     fail_unless_equals_int (gst_resilient_udp_transport_get_rtcp_port (udp),
         p + 1);
     /* a second receiver of the same group can share the ports */

@@ -42,8 +42,7 @@ typedef struct
 
 /* Makes the pipeline with "resilientrtspsrc location=@url", then applies
  * the NULL-terminated property list like g_object_set. */
-RrPipeline *rr_pipeline_new (const gchar * url, const gchar * first_prop, ...)
-    G_GNUC_NULL_TERMINATED;
+RrPipeline *rr_pipeline_new (const gchar * url, const gchar * first_prop, ...);
 /* Sets the state to NULL (asserting it does not fail) and frees. */
 void rr_pipeline_free (RrPipeline * p);
 

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "pipeline-fixture.h"
+
+/* GstResilientDepayloadMode values (the enum is internal to the plugin) */
+#define GST_RESILIENT_DEPAYLOAD_OFF_VALUE 0
 #include "testserver.h"
 
 static void
@@ -112,7 +115,7 @@ GST_START_TEST (test_rtp_output_without_depayload)
   RrTestServer *server = rr_test_server_new (NULL);
   gchar *url = rr_test_server_get_url (server, "/test");
   RrPipeline *p = rr_pipeline_new (url, "protocols", GST_RTSP_LOWER_TRANS_TCP,
-      "depayload", FALSE, NULL);
+      "depayload", GST_RESILIENT_DEPAYLOAD_OFF_VALUE, NULL);
   const gchar *caps;
 
   rr_pipeline_play (p);
