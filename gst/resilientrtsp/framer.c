@@ -71,7 +71,8 @@ gst_resilient_framer_new (const GstResilientFramerLimits * limits)
   ensure_debug_category ();
 
   framer = g_new0 (GstResilientFramer, 1);
-  framer->limits.max_header_bytes = GST_RESILIENT_FRAMER_DEFAULT_MAX_HEADER_BYTES;
+  framer->limits.max_header_bytes =
+      GST_RESILIENT_FRAMER_DEFAULT_MAX_HEADER_BYTES;
   framer->limits.max_headers = GST_RESILIENT_FRAMER_DEFAULT_MAX_HEADERS;
   framer->limits.max_body_bytes = GST_RESILIENT_FRAMER_DEFAULT_MAX_BODY_BYTES;
 
@@ -155,21 +156,10 @@ quote_line (const guint8 * line, gsize len)
   return ret;
 }
 
+/* Fails the parse with @message (transfer full). */
 static GstResilientFrameResult
-framer_fail (GstResilientFramer * framer, GError ** error, const gchar * format,
-    ...) G_GNUC_PRINTF (3, 4);
-
-static GstResilientFrameResult
-framer_fail (GstResilientFramer * framer, GError ** error, const gchar * format,
-    ...)
+framer_fail (GstResilientFramer * framer, GError ** error, gchar * message)
 {
-  va_list args;
-  gchar *message;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
   GST_WARNING ("framing error: %s", message);
   g_set_error_literal (error, GST_RESILIENT_ERROR,
       GST_RESILIENT_ERROR_PROTOCOL, message);
@@ -182,7 +172,8 @@ framer_fail (GstResilientFramer * framer, GError ** error, const gchar * format,
 /* "RTSP/1.0" → version; p points after "RTSP/" and *end_out after the
  * version. */
 static gboolean
-parse_version (const gchar * p, GstRTSPVersion * version, const gchar ** end_out)
+parse_version (const gchar * p, GstRTSPVersion * version,
+    const gchar ** end_out)
 {
   if (!g_ascii_isdigit (p[0]) || p[1] != '.' || !g_ascii_isdigit (p[2]))
     return FALSE;
@@ -343,8 +334,7 @@ flush_header (GstResilientFramer * framer, GError ** error)
   if (field != GST_RTSP_HDR_INVALID)
     gst_rtsp_message_take_header (framer->msg, field, value);
   else
-    gst_rtsp_message_take_header_by_name (framer->msg, framer->hdr_name,
-        value);
+    gst_rtsp_message_take_header_by_name (framer->msg, framer->hdr_name, value);
   g_clear_pointer (&framer->hdr_name, g_free);
   g_string_truncate (framer->hdr_value, 0);
 
@@ -538,7 +528,7 @@ parse_headers (GstResilientFramer * framer, const guint8 * data, gsize len,
         goto body_too_big;
       framer->phase = PHASE_BODY;
       framer->body_start = framer->scan_pos;
-      return GST_RESILIENT_FRAME_NEED_MORE;   /* caller checks the body */
+      return GST_RESILIENT_FRAME_NEED_MORE;     /* caller checks the body */
     }
   }
 
@@ -553,13 +543,15 @@ failed:
 too_big:
   {
     return framer_fail (framer, error,
-        "RTSP header block exceeds %" G_GSIZE_FORMAT " bytes", max);
+        g_strdup_printf ("RTSP header block exceeds %" G_GSIZE_FORMAT
+            " bytes", max));
   }
 body_too_big:
   {
-    return framer_fail (framer, error, "Content-Length %" G_GUINT64_FORMAT
-        " exceeds the limit of %" G_GSIZE_FORMAT " bytes",
-        framer->content_length, framer->limits.max_body_bytes);
+    return framer_fail (framer, error,
+        g_strdup_printf ("Content-Length %" G_GUINT64_FORMAT
+            " exceeds the limit of %" G_GSIZE_FORMAT " bytes",
+            framer->content_length, framer->limits.max_body_bytes));
   }
 }
 
@@ -595,8 +587,10 @@ gst_resilient_framer_parse (GstResilientFramer * framer,
     framer->scan_pos = framer->skip;
 
     if (framer->skip > framer->limits.max_header_bytes)
-      return framer_fail (framer, error, "more than %" G_GSIZE_FORMAT
-          " stray CR/LF bytes between frames", framer->limits.max_header_bytes);
+      return framer_fail (framer, error,
+          g_strdup_printf ("more than %" G_GSIZE_FORMAT
+              " stray CR/LF bytes between frames",
+              framer->limits.max_header_bytes));
 
     if (framer->skip == len)
       return GST_RESILIENT_FRAME_NEED_MORE;
@@ -626,8 +620,9 @@ gst_resilient_framer_parse (GstResilientFramer * framer,
     }
 
     if (!g_ascii_isalpha (data[framer->skip]))
-      return framer_fail (framer, error, "garbage byte 0x%02x where an RTSP "
-          "message or interleaved frame was expected", data[framer->skip]);
+      return framer_fail (framer, error,
+          g_strdup_printf ("garbage byte 0x%02x where an RTSP message or "
+              "interleaved frame was expected", data[framer->skip]));
 
     framer->phase = PHASE_HEADERS;
     framer->line_start = framer->skip;
@@ -713,7 +708,8 @@ gst_resilient_message_serialize (const GstRTSPMessage * msg)
   switch (msg->type) {
     case GST_RTSP_MESSAGE_REQUEST:
     case GST_RTSP_MESSAGE_HTTP_REQUEST:{
-      const gchar *method = gst_rtsp_method_as_text (msg->type_data.request.method);
+      const gchar *method =
+          gst_rtsp_method_as_text (msg->type_data.request.method);
 
       if (method == NULL || msg->type_data.request.uri == NULL)
         goto unformattable;

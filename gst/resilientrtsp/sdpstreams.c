@@ -425,7 +425,8 @@ gst_resilient_sdp_info_new (const GstSDPMessage * sdp, const gchar * base_url,
     GError ** error)
 {
   GstResilientSdpInfo *info;
-  const gchar *sess_control, *range;
+  const gchar *value, *range;
+  gchar *sess_control = NULL;
   const gchar *media_base;
   guint i, n_media;
 
@@ -433,7 +434,9 @@ gst_resilient_sdp_info_new (const GstSDPMessage * sdp, const gchar * base_url,
 
   ensure_debug_category ();
 
-  sess_control = gst_sdp_message_get_attribute_val (sdp, "control");
+  value = gst_sdp_message_get_attribute_val (sdp, "control");
+  if (value)
+    sess_control = g_strstrip (g_strdup (value));
 
   info = g_new0 (GstResilientSdpInfo, 1);
   info->range_start = -1;
@@ -484,6 +487,7 @@ gst_resilient_sdp_info_new (const GstSDPMessage * sdp, const gchar * base_url,
       GST_STR_NULL (info->title), info->streams->len, info->skipped,
       info->aggregate_url);
 
+  g_free (sess_control);
   return info;
 
   /* ERRORS */
@@ -492,6 +496,7 @@ no_base:
     g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
         "no absolute control URL: base '%s', session control '%s'",
         GST_STR_NULL (base_url), GST_STR_NULL (sess_control));
+    g_free (sess_control);
     gst_resilient_sdp_info_free (info);
     return NULL;
   }
@@ -504,6 +509,7 @@ no_streams:
       g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_SDP,
           "none of the SDP's %u media (m=) lines is a usable RTP stream",
           n_media);
+    g_free (sess_control);
     gst_resilient_sdp_info_free (info);
     return NULL;
   }

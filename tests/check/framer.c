@@ -26,8 +26,7 @@ static const gchar describe_response[] =
     "s=Session streamed with GStreamer\r\n"
     "t=0 0\r\n"
     "m=video 0 RTP/AVP 96\r\n"
-    "a=rtpmap:96 H264/90000\r\n"
-    "a=control:stream=0\r\n" "a=xx:yyyyyyy\r\n";
+    "a=rtpmap:96 H264/90000\r\n" "a=control:stream=0\r\n" "a=xx:yyyyyyy\r\n";
 
 #define DESCRIBE_BODY_LEN 168
 
@@ -84,8 +83,7 @@ get_header (GstRTSPMessage * msg, const gchar * name)
 {
   gchar *value = NULL;
 
-  if (gst_rtsp_message_get_header_by_name (msg, name, &value, 0) !=
-      GST_RTSP_OK)
+  if (gst_rtsp_message_get_header_by_name (msg, name, &value, 0) != GST_RTSP_OK)
     return NULL;
   return value;
 }
@@ -726,8 +724,7 @@ GST_START_TEST (test_requests_from_server)
       "Notify-Reason: end-of-stream\r\n\r\n");
   fail_unless_equals_int (msg->type, GST_RTSP_MESSAGE_REQUEST);
   fail_unless_equals_int (msg->type_data.request.method, GST_RTSP_INVALID);
-  fail_unless_equals_int (msg->type_data.request.version,
-      GST_RTSP_VERSION_2_0);
+  fail_unless_equals_int (msg->type_data.request.version, GST_RTSP_VERSION_2_0);
   fail_unless_equals_string (get_header (msg, "CSeq"), "4");
   gst_rtsp_message_free (msg);
 }
@@ -1076,8 +1073,7 @@ GST_START_TEST (test_serialize_request)
 
   /* a body buffer */
   gst_rtsp_message_new_request (&msg, GST_RTSP_SET_PARAMETER, "rtsp://h/");
-  gst_rtsp_message_take_body_buffer (msg,
-      gst_buffer_new_memdup ("abc", 3));
+  gst_rtsp_message_take_body_buffer (msg, gst_buffer_new_memdup ("abc", 3));
   bytes = gst_resilient_message_serialize (msg);
   text = bytes_to_string (bytes);
   fail_unless_equals_string (text, "SET_PARAMETER rtsp://h/ RTSP/1.0\r\n"

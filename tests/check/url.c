@@ -269,8 +269,7 @@ GST_START_TEST (test_control_chain)
   g_free (base);
 
   /* no Content-Base: the request URL */
-  base = gst_resilient_url_control_base ("rtsp://cam:554/live.sdp", NULL,
-      NULL);
+  base = gst_resilient_url_control_base ("rtsp://cam:554/live.sdp", NULL, NULL);
   url = gst_resilient_url_resolve_control (base, "trackID=1");
   fail_unless_equals_string (url, "rtsp://cam:554/live.sdp/trackID=1");
   g_free (url);

@@ -24,8 +24,22 @@ typedef enum
 /* A server whose defaults answer OPTIONS, DESCRIBE (one H.264 video m= line,
  * a=control:track1), SETUP (echoing the client's Transport, adding
  * server_port or keeping interleaved, Session: 1234;timeout=60), PLAY and
- * TEARDOWN with 200 OK and the request's CSeq. No media is sent. */
+ * TEARDOWN with 200 OK and the request's CSeq. No media is sent.
+ * Also by default: PAUSE, GET_PARAMETER and SET_PARAMETER get 200 OK with
+ * the Session; any other method gets 501 Not Implemented. The DESCRIBE
+ * reply carries Content-Base "rtsp://127.0.0.1:<port><path>/" (the path of
+ * the request's URL), Content-Type application/sdp and an SDP for 320x240
+ * H.264 (rtpmap 96 H264/90000, packetization-mode=1, sprop-parameter-sets).
+ * Interleaved frames ('$') sent by the client are skipped; a request head
+ * over 64 KiB or a Content-Length over 1 MiB closes the connection
+ * (uncounted); a head without a request line is ignored. Connections are
+ * handled concurrently, all on the server's one thread; every reply is
+ * written in full before the next request is read (a client that does not
+ * read stalls the server for at most 5 s, then is dropped).
+ * Aborts the test when it cannot listen. */
 RrQuirkServer *rr_quirk_server_new (void);
+/* Same on @port (0: a free port); NULL with @error set on failure. */
+RrQuirkServer *rr_quirk_server_new_full (guint port, GError ** error);
 void rr_quirk_server_free (RrQuirkServer * server);
 guint rr_quirk_server_get_port (RrQuirkServer * server);
 gchar *rr_quirk_server_get_url (RrQuirkServer * server, const gchar * path);
@@ -33,15 +47,34 @@ gchar *rr_quirk_server_get_url (RrQuirkServer * server, const gchar * path);
 /**
  * rr_quirk_server_set:
  * @method: "OPTIONS", "DESCRIBE", … ; the rule replaces the default for it.
- * @template: raw bytes to send (may be NULL for CLOSE/SILENCE). Substitutions:
+ * @template: raw bytes to send (may be NULL for CLOSE/SILENCE; NULL with
+ *   REPLY/REPLY_AND_CLOSE sends the default reply). Substitutions:
  *   "{cseq}" the request's CSeq, "{cseq+1}" that plus one, "{transport}" the
- *   request's Transport header value. Sent exactly as given otherwise (no
- *   CRLF fixing), so malformed replies stay malformed.
+ *   request's Transport header value (each empty when the request has no
+ *   such header), "{port}" the server's port, "{url}"
+ *   "rtsp://127.0.0.1:<port><path>" of the request, "{sdp}" the default SDP
+ *   and "{sdp-length}" its length in bytes. Sent exactly as given otherwise
+ *   (no CRLF fixing), so malformed replies stay malformed.
+ *
+ * The rule stays until replaced or cleared and applies to every request of
+ * @method on every connection. A request is counted (rr_quirk_server_count)
+ * before its rule runs, also for CLOSE and SILENCE.
  */
 void rr_quirk_server_set (RrQuirkServer * server, const gchar * method,
     RrQuirkAction action, const gchar * template_);
 
+/* Back to the default answer for @method. */
+void rr_quirk_server_clear (RrQuirkServer * server, const gchar * method);
+
+/* Whether the Transport header of the last SETUP contains @text. */
+gboolean rr_quirk_server_last_transport_has (RrQuirkServer * server,
+    const gchar * text);
+
 /* How many requests of @method were received. */
 guint rr_quirk_server_count (RrQuirkServer * server, const gchar * method);
+/* Blocks until at least @count requests of @method were received or
+ * @timeout_ms passed; returns the final count. */
+guint rr_quirk_server_wait (RrQuirkServer * server, const gchar * method,
+    guint count, guint timeout_ms);
 
 G_END_DECLS

@@ -88,7 +88,7 @@ main (int argc, char **argv)
     {"password", 'w', 0, G_OPTION_ARG_STRING, &password,
         "The password for --user", "PASSWORD"},
     {"protocols", 0, 0, G_OPTION_ARG_STRING, &protocols_text,
-        "Allowed lower transports (default udp,tcp,udp-mcast)",
+          "Allowed lower transports (default udp,tcp,udp-mcast)",
         "udp,tcp,udp-mcast"},
     {"ready-file", 0, 0, G_OPTION_ARG_FILENAME, &ready_file,
         "Write the URL into this file once listening", "PATH"},
@@ -141,8 +141,8 @@ main (int argc, char **argv)
   }
 
   url = rr_test_server_get_url (server, "/test");
-  if (ready_file != NULL && !g_file_set_contents (ready_file, url, -1,
-          &error)) {
+  if (ready_file != NULL &&
+      !g_file_set_contents (ready_file, url, -1, &error)) {
     fprintf (stderr, "cannot write %s: %s\n", ready_file, error->message);
     g_clear_error (&error);
     ret = 1;

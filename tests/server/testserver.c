@@ -52,6 +52,11 @@ typedef struct
   gulong id;
 } RrDropProbe;
 
+/* servers alive in this process; gst-rtsp-server's global thread pool is
+ * only joined when the last one goes */
+static GMutex live_servers_lock;
+static guint live_servers;
+
 /* locking order: lock is a leaf lock; it is never held while calling into
  * gst-rtsp-server or GStreamer, except for GWeakRef accesses. */
 struct _RrTestServer
@@ -65,12 +70,16 @@ struct _RrTestServer
   GSource *session_source;
   gchar *address;
   guint port;
+  /* the mounted factories (owned), to disconnect from on free */
+  GPtrArray *factories;
+  /* counted in live_servers */
+  gboolean counted;
 
   GMutex lock;
   GCond cond;
-  /* protected by lock: requests answered, indexed by the bit of the
-   * GstRTSPMethod flag */
-  guint counts[32];
+  /* protected by lock: requests answered, see method_index() */
+  guint counts[33];
+  GHashTable *header_counts;     /* lock: header name (lower case) → requests with it */
   /* protected by lock: GWeakRef * to every media constructed */
   GPtrArray *medias;
   /* protected by lock: freeze requested / the server thread is blocked */
@@ -81,12 +90,13 @@ struct _RrTestServer
   GList *probes;
 };
 
+/* 1 + the bit of the GstRTSPMethod flag; 0 for GST_RTSP_INVALID */
 static guint
 method_index (GstRTSPMethod method)
 {
   gint bit = g_bit_nth_lsf ((gulong) method, -1);
 
-  return bit < 0 || bit >= 32 ? 0 : (guint) bit;
+  return bit < 0 || bit >= 32 ? 0 : (guint) bit + 1;
 }
 
 static void
@@ -117,15 +127,13 @@ allow_local_multicast_sockets (GstRTSPStream * stream)
     GSocket *sockets[2];
     guint j;
 
-    sockets[0] = gst_rtsp_stream_get_rtp_multicast_socket (stream,
-        families[i]);
+    sockets[0] = gst_rtsp_stream_get_rtp_multicast_socket (stream, families[i]);
     sockets[1] = gst_rtsp_stream_get_rtcp_multicast_socket (stream,
         families[i]);
     for (j = 0; j < 2; j++) {
       if (sockets[j] == NULL)
         continue;
-      if (!g_socket_set_option (sockets[j], SOL_SOCKET, SO_REUSEADDR, 1,
-              NULL))
+      if (!g_socket_set_option (sockets[j], SOL_SOCKET, SO_REUSEADDR, 1, NULL))
         GST_WARNING ("could not set SO_REUSEADDR on a multicast socket");
       g_socket_set_multicast_loopback (sockets[j], TRUE);
       g_object_unref (sockets[j]);
@@ -180,6 +188,30 @@ allow_local_multicast_sinks (GstRTSPMedia * media)
   gst_object_unref (pipeline);
 }
 
+/* Counts the custom (non-standard) headers of a request. Called with the lock. */
+static void
+count_headers (RrTestServer * s, GstRTSPMessage * request)
+{
+  GString *str = g_string_new (NULL);
+  gchar **lines, **l;
+
+  gst_rtsp_message_append_headers (request, str);
+  lines = g_strsplit (str->str, "\r\n", -1);
+  for (l = lines; *l; l++) {
+    gchar *colon = strchr (*l, ':');
+    gchar *name;
+
+    if (colon == NULL)
+      continue;
+    name = g_ascii_strdown (*l, colon - *l);
+    g_hash_table_insert (s->header_counts, name,
+        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup
+                (s->header_counts, name)) + 1));
+  }
+  g_strfreev (lines);
+  g_string_free (str, TRUE);
+}
+
 static void
 on_send_message (GstRTSPClient * client, GstRTSPContext * ctx,
     GstRTSPMessage * response, gpointer user_data)
@@ -201,13 +233,13 @@ on_send_message (GstRTSPClient * client, GstRTSPContext * ctx,
     guint i, n = gst_rtsp_media_n_streams (ctx->media);
 
     for (i = 0; i < n; i++)
-      allow_local_multicast_sockets (gst_rtsp_media_get_stream (ctx->media,
-              i));
+      allow_local_multicast_sockets (gst_rtsp_media_get_stream (ctx->media, i));
     allow_local_multicast_sinks (ctx->media);
   }
 
   g_mutex_lock (&s->lock);
   s->counts[method_index (method)]++;
+  count_headers (s, ctx->request);
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
 
@@ -257,11 +289,24 @@ on_media_configure (GstRTSPMediaFactory * factory, GstRTSPMedia * media,
 {
   RrTestServer *s = user_data;
   GWeakRef *ref = g_new0 (GWeakRef, 1);
+  /* unreffed after the unlock: never finalize a media under our lock */
+  GPtrArray *alive = g_ptr_array_new_with_free_func (g_object_unref);
+  guint i;
 
   g_weak_ref_init (ref, media);
   g_mutex_lock (&s->lock);
+  /* forget the medias that are gone */
+  for (i = s->medias->len; i > 0; i--) {
+    GObject *old = g_weak_ref_get (g_ptr_array_index (s->medias, i - 1));
+
+    if (old != NULL)
+      g_ptr_array_add (alive, old);
+    else
+      g_ptr_array_remove_index_fast (s->medias, i - 1);
+  }
   g_ptr_array_add (s->medias, ref);
   g_mutex_unlock (&s->lock);
+  g_ptr_array_unref (alive);
 }
 
 /* ---- running things on the server thread ---- */
@@ -322,8 +367,7 @@ server_thread_func (gpointer data)
 
 static GstRTSPMediaFactory *
 make_factory (RrTestServer * s, const gchar * launch,
-    GstRTSPLowerTrans protocols, GstRTSPAddressPool * pool,
-    gboolean with_auth)
+    GstRTSPLowerTrans protocols, GstRTSPAddressPool * pool, gboolean with_auth)
 {
   GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new ();
 
@@ -340,6 +384,7 @@ make_factory (RrTestServer * s, const gchar * launch,
   }
   g_signal_connect (factory, "media-configure",
       G_CALLBACK (on_media_configure), s);
+  g_ptr_array_add (s->factories, g_object_ref (factory));
 
   return factory;
 }
@@ -362,6 +407,21 @@ setup_auth (GstRTSPServer * server, const gchar * user, const gchar * password)
   g_object_unref (auth);
 }
 
+/* server thread, every second */
+static gboolean
+expire_sessions (gpointer user_data)
+{
+  RrTestServer *s = user_data;
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (s->server);
+  guint n = gst_rtsp_session_pool_cleanup (pool);
+
+  if (n > 0)
+    GST_INFO ("%u sessions expired", n);
+  g_object_unref (pool);
+
+  return G_SOURCE_CONTINUE;
+}
+
 RrTestServer *
 rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
 {
@@ -369,7 +429,6 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   RrTestServer *s;
   GstRTSPMountPoints *mounts;
   GstRTSPAddressPool *pool;
-  GstRTSPSessionPool *session_pool;
   GstRTSPMediaFactory *factory;
   GstRTSPLowerTrans protocols;
   GstElementFactory *aac;
@@ -388,7 +447,10 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   s = g_new0 (RrTestServer, 1);
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
+  s->header_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   s->medias = g_ptr_array_new_with_free_func (weak_ref_free);
+  s->factories = g_ptr_array_new_with_free_func (g_object_unref);
   s->address = g_strdup (config->address ? config->address : "127.0.0.1");
   s->context = g_main_context_new ();
   s->loop = g_main_loop_new (s->context, FALSE);
@@ -439,13 +501,17 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   s->port = (guint) port;
   g_source_attach (s->server_source, s->context);
 
-  /* expire sessions like a camera does (default timeout 60 s) */
-  session_pool = gst_rtsp_server_get_session_pool (s->server);
-  s->session_source = gst_rtsp_session_pool_create_watch (session_pool);
-  g_source_set_callback (s->session_source, (GSourceFunc)
-      gst_rtsp_session_pool_cleanup, NULL, NULL);
+  /* expire the sessions of clients that went away without TEARDOWN; a
+   * timer, because the session pool's own watch only notices a session's
+   * deadline when something else wakes the context up */
+  s->session_source = g_timeout_source_new_seconds (1);
+  g_source_set_callback (s->session_source, expire_sessions, s, NULL);
   g_source_attach (s->session_source, s->context);
-  g_object_unref (session_pool);
+
+  g_mutex_lock (&live_servers_lock);
+  live_servers++;
+  s->counted = TRUE;
+  g_mutex_unlock (&live_servers_lock);
 
   s->thread = g_thread_new ("rrtestserver", server_thread_func, s);
 
@@ -492,8 +558,8 @@ remove_client (GstRTSPServer * server, GstRTSPClient * client,
   return GST_RTSP_FILTER_REMOVE;
 }
 
-/* server thread: stop listening, close every client (which tears down its
- * sessions and unprepares the medias), stop expiring sessions */
+/* server thread: stop listening, stop expiring sessions, close every
+ * client (which tears down its sessions and unprepares the medias) */
 static gboolean
 shutdown_in_thread (gpointer data)
 {
@@ -513,8 +579,9 @@ remove_session (GstRTSPSessionPool * pool, GstRTSPSession * session,
   return GST_RTSP_FILTER_REMOVE;
 }
 
+/* only once the server thread is gone: nothing else touches s->medias */
 static gboolean
-medias_alive_locked (RrTestServer * s)
+medias_alive (RrTestServer * s)
 {
   guint i;
 
@@ -534,7 +601,9 @@ rr_test_server_free (RrTestServer * s)
 {
   GstRTSPMountPoints *mounts;
   GstRTSPSessionPool *session_pool;
+  gboolean media_threads_done;
   gint64 end_time;
+  guint i;
 
   g_return_if_fail (s != NULL);
 
@@ -563,24 +632,32 @@ rr_test_server_free (RrTestServer * s)
   if (s->session_source != NULL)
     g_source_unref (s->session_source);
   g_clear_object (&s->server);
+  for (i = 0; i < s->factories->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (s->factories, i),
+        s);
+  g_ptr_array_unref (s->factories);
 
   /* the medias shut down on their own threads; wait for them (bounded) so
    * that nothing is left running behind the caller's back */
   end_time = g_get_monotonic_time () + SHUTDOWN_WAIT_US;
-  g_mutex_lock (&s->lock);
-  while (medias_alive_locked (s) && g_get_monotonic_time () < end_time) {
-    g_mutex_unlock (&s->lock);
+  while (medias_alive (s) && g_get_monotonic_time () < end_time)
     g_usleep (10 * 1000);
-    g_mutex_lock (&s->lock);
-  }
-  if (medias_alive_locked (s))
+  media_threads_done = !medias_alive (s);
+  if (!media_threads_done)
     GST_WARNING ("medias still alive after shutdown");
-  g_mutex_unlock (&s->lock);
+
+  /* join the media threads (all idle now) when no other server needs
+   * them, so that nothing of ours runs behind the caller's back */
+  g_mutex_lock (&live_servers_lock);
+  if (s->counted && --live_servers == 0 && media_threads_done)
+    gst_rtsp_thread_pool_cleanup ();
+  g_mutex_unlock (&live_servers_lock);
 
   g_ptr_array_unref (s->medias);
   g_main_loop_unref (s->loop);
   g_main_context_unref (s->context);
   g_free (s->address);
+  g_hash_table_unref (s->header_counts);
   g_mutex_clear (&s->lock);
   g_cond_clear (&s->cond);
   g_free (s);
@@ -636,7 +713,7 @@ rr_test_server_wait_requests (RrTestServer * s, GstRTSPMethod method,
   g_return_val_if_fail (s != NULL, 0);
 
   idx = method_index (method);
-  end_time = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  end_time = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
 
   g_mutex_lock (&s->lock);
   while (s->counts[idx] < count) {
@@ -789,4 +866,17 @@ rr_test_server_thaw (RrTestServer * s)
   s->frozen = FALSE;
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
+}
+
+guint
+rr_test_server_count_header (RrTestServer * s, const gchar * name)
+{
+  gchar *key = g_ascii_strdown (name, -1);
+  guint count;
+
+  g_mutex_lock (&s->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (s->header_counts, key));
+  g_mutex_unlock (&s->lock);
+  g_free (key);
+  return count;
 }

@@ -2,6 +2,23 @@
  * testserver.h: a real RTSP server (gst-rtsp-server) for the tests, run
  * in-process on its own GMainContext thread, listening on 127.0.0.1 with a
  * kernel-chosen port.
+ *
+ * All mounts are shared (one encoder for all clients) and live. A PLAY
+ * makes the encoder send a keyframe (SPS/PPS go with every IDR), so a
+ * client that joins a running stream gets a picture at once; without it
+ * there is one IDR a second.
+ * Sessions (gst-rtsp-server 1.22 behaviour, checked): while the client's
+ * RTSP connection is open its session never expires, even without
+ * keep-alives or RTCP. When the connection closes without TEARDOWN, the
+ * session (UDP or TCP interleaved) lives on, can be used from a new
+ * connection, and expires 60-65 s after its last request or RTCP packet
+ * (checked each second; then 454 Session Not Found).
+ * Multicast: clients asking for it get a group from 224.3.0.0-224.3.0.10,
+ * ports 5000-5010, TTL 1. Because client and server share the host, the
+ * server lets other sockets bind its group ports (SO_REUSEADDR) and turns
+ * multicast loopback on, which gst-rtsp-server does not do by itself.
+ * Auth: with config->user, every mount needs Basic credentials; requests
+ * without them get 401 (OPTIONS is answered without).
  */
 #pragma once
 
@@ -49,11 +66,15 @@ gchar *rr_test_server_get_url (RrTestServer * server, const gchar * mount);
  * A request is counted when the server sends its response (any status,
  * 401 and 4xx/5xx included), so a request that arrives while the server is
  * frozen is counted only after thaw, once it has been answered. */
-guint rr_test_server_count_requests (RrTestServer * server, GstRTSPMethod method);
+guint rr_test_server_count_requests (RrTestServer * server,
+    GstRTSPMethod method);
 /* Blocks until at least @count requests of @method were received or
  * @timeout_ms passed; returns the final count. */
 guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
     guint count, guint timeout_ms);
+
+/* How many requests carried a header named @name (case-insensitive). */
+guint rr_test_server_count_header (RrTestServer * server, const gchar * name);
 
 /* Freeze: models a hung camera. Returns once it is in effect:
  *  - the server's thread is blocked (a GSource on its GMainContext waits on
@@ -61,12 +82,12 @@ guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
  *    TCP handshake into the listen backlog), no request is read or
  *    answered, no session expires, and open connections stay open;
  *  - the media pipelines keep running on their own threads (the encoders
- *    do not stop), but every sink of every media that has a client (the
- *    UDP/multicast multiudpsinks and the appsinks that feed TCP
- *    interleaved data) drops its buffers, so no RTP and no RTCP leave the
- *    server, over UDP, multicast or TCP. Blocking the context alone does not
- *    stop TCP data: gst-rtsp-server writes interleaved data straight from
- *    the streaming threads.
+ *    do not stop), but every sink of every live media (the UDP/multicast
+ *    multiudpsinks and the appsinks that feed TCP interleaved data) drops
+ *    its buffers, so no RTP and no RTCP leave the server, over UDP,
+ *    multicast or TCP. Blocking the context alone does not stop any of it
+ *    (checked): gst-rtsp-server writes interleaved data straight from the
+ *    streaming threads.
  * Thaw undoes both: queued requests are read and answered, data flows
  * again (the RTP sequence numbers and timestamps jump over the gap, as a
  * camera's would). Both are idempotent. */

@@ -265,22 +265,37 @@ rr_pipeline_wait_error (RrPipeline * p)
   return wait_for (p, have_error, NULL);
 }
 
+typedef struct
+{
+  const gchar *state;
+  guint count;
+} StateCond;
+
 static gboolean
 have_state (RrPipeline * p, gconstpointer data)
 {
-  guint i;
+  const StateCond *c = data;
+  guint i, seen = 0;
 
   for (i = 0; i < p->states->len; i++) {
-    if (g_strcmp0 (g_ptr_array_index (p->states, i), data) == 0)
-      return TRUE;
+    if (g_strcmp0 (g_ptr_array_index (p->states, i), c->state) == 0)
+      seen++;
   }
-  return FALSE;
+  return seen >= c->count;
+}
+
+gboolean
+rr_pipeline_wait_state_count (RrPipeline * p, const gchar * state, guint count)
+{
+  StateCond c = { state, count };
+
+  return wait_for (p, have_state, &c);
 }
 
 gboolean
 rr_pipeline_wait_state (RrPipeline * p, const gchar * state)
 {
-  return wait_for (p, have_state, state);
+  return rr_pipeline_wait_state_count (p, state, 1);
 }
 
 static gboolean

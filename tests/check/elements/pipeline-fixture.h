@@ -52,6 +52,9 @@ void rr_pipeline_play (RrPipeline * p);
 gboolean rr_pipeline_wait_buffers (RrPipeline * p, guint n_pads, guint n_buffers);
 gboolean rr_pipeline_wait_error (RrPipeline * p);
 gboolean rr_pipeline_wait_state (RrPipeline * p, const gchar * state);
+/* Waits until @state was entered at least @count times. */
+gboolean rr_pipeline_wait_state_count (RrPipeline * p, const gchar * state,
+    guint count);
 gboolean rr_pipeline_wait_stats (RrPipeline * p, guint n_messages);
 
 /* Whether any resilientrtsp-state reason contains @text. */

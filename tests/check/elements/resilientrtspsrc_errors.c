@@ -22,8 +22,7 @@ assert_error (RrPipeline * p, GQuark domain, gint code, const gchar * class_,
   if (text)
     fail_unless (strstr (p->error->message, text) != NULL,
         "\"%s\" not in \"%s\"", text, p->error->message);
-  /* a failed session has no pads */
-  fail_unless_equals_int (p->pads->len, 0);
+  fail_unless (rr_pipeline_wait_state (p, "failed"));
 }
 
 GST_START_TEST (test_not_found)
@@ -35,7 +34,8 @@ GST_START_TEST (test_not_found)
   rr_pipeline_play (p);
   assert_error (p, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
       "not-found", "404");
-  fail_unless (rr_pipeline_wait_state (p, "failed"));
+  /* failed before SETUP: no pads */
+  fail_unless_equals_int (p->pads->len, 0);
   rr_pipeline_free (p);
 
   g_free (url);
@@ -225,8 +225,9 @@ GST_START_TEST (test_udp_timeout_switches_to_tcp)
 
   rr_pipeline_play (p);
   fail_unless (rr_pipeline_wait_state (p, "recovering"));
-  /* a second SETUP, over TCP, and PLAY again */
-  fail_unless (rr_pipeline_wait_state (p, "playing"));
+  /* a second SETUP, over TCP, and PLAY again, on the same pad */
+  fail_unless (rr_pipeline_wait_state_count (p, "playing", 2));
+  fail_unless_equals_int (p->pads->len, 1);
   fail_unless (rr_pipeline_has_reason (p, "switching to TCP"));
   rr_pipeline_free (p);
 
