@@ -137,8 +137,11 @@ if [ "$quick" = 0 ]; then
         GST_REGISTRY_1_0="$reg" LD_PRELOAD="$preload" \
         ASAN_OPTIONS=detect_leaks=0 gst-inspect-1.0 >/dev/null 2>&1 || true
     done
+    # No G_SLICE=always-malloc here: with it, GStreamer 1.22 on GLib 2.74
+    # leaks bus messages even in a bare "fakesrc ! fakesink" pipeline, which
+    # would bury our own findings. Our code allocates with g_new/g_malloc,
+    # which LeakSanitizer sees either way.
     GST_REGISTRY_FORK=no \
-    G_SLICE=always-malloc \
     CK_FORK=no \
     ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=0 \
     LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" \

@@ -377,6 +377,9 @@ make_factory (RrTestServer * s, const gchar * launch,
   gst_rtsp_media_factory_set_protocols (factory, protocols);
   gst_rtsp_media_factory_set_address_pool (factory, pool);
   gst_rtsp_media_factory_set_bind_mcast_address (factory, TRUE);
+  /* multicast never leaves the host: sent on the loopback interface only
+   * (with TTL 1); the machine's default route would otherwise carry it */
+  gst_rtsp_media_factory_set_multicast_iface (factory, "lo");
   if (with_auth) {
     gst_rtsp_media_factory_add_role (factory, RR_TEST_SERVER_ROLE,
         GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,

@@ -77,6 +77,35 @@ GST_START_TEST (test_play_tcp)
 
 GST_END_TEST;
 
+GST_START_TEST (test_play_aac)
+{
+  GstElementFactory *aacenc = gst_element_factory_find ("avenc_aac");
+  RrTestServer *server;
+  gchar *url;
+  RrPipeline *p;
+
+  if (aacenc == NULL) {
+    GST_WARNING ("avenc_aac missing: no AAC mount to test against");
+    return;
+  }
+  gst_object_unref (aacenc);
+
+  server = rr_test_server_new (NULL);
+  url = rr_test_server_get_url (server, "/audio-aac");
+  p = rr_pipeline_new (url, NULL);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, 1, 10), "%s",
+      p->error ? p->error->message : "timeout");
+  /* the MPEG-4 generic depayloader was picked from the registry */
+  fail_unless (rr_pipeline_find_caps (p, "audio/mpeg") != NULL);
+  rr_pipeline_free (p);
+
+  g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_tcp_zero_copy_stats)
 {
   RrTestServer *server = rr_test_server_new (NULL);
@@ -355,6 +384,7 @@ resilientrtspsrc_suite (void)
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_play_udp);
   tcase_add_test (tc, test_play_tcp);
+  tcase_add_test (tc, test_play_aac);
   tcase_add_test (tc, test_tcp_zero_copy_stats);
   tcase_add_test (tc, test_rtp_output_without_depayload);
   tcase_add_test (tc, test_select_stream_and_signals);
