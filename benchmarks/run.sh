@@ -52,6 +52,11 @@ tmp=$(mktemp -d -t rrtsp-bench.XXXXXX)
 server_pid=
 cleanup () {
   if [ -n "$server_pid" ]; then
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      # a server that died mid-run invalidates the figures after it
+      echo "WARNING: the test server exited during the run; its log:" >&2
+      tail -n 50 "$tmp/server.log" >&2 || true
+    fi
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi

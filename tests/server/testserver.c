@@ -467,6 +467,10 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   gst_rtsp_server_set_address (s->server, s->address);
   service = g_strdup_printf ("%u", config->port);
   gst_rtsp_server_set_service (s->server, service);
+  /* gst-rtsp-server's default backlog of 5 drops SYNs when many clients
+   * connect at once (benchmarks), which costs each of them a 1-3 s TCP
+   * retransmission */
+  gst_rtsp_server_set_backlog (s->server, 1024);
   g_free (service);
   if (with_auth)
     setup_auth (s->server, config->user, config->password);
