@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_QUARK (gst-resilient-rtsp-error-quark, gst_resilient_error);
+G_DEFINE_QUARK (gst - resilient - rtsp - error - quark, gst_resilient_error);
 
 static const GEnumValue error_codes[] = {
   {GST_RESILIENT_ERROR_DNS, "Host name did not resolve", "dns"},
@@ -173,7 +173,7 @@ gst_resilient_error_new_from_gio (const GError * gio_error, const gchar * what)
         code = GST_RESILIENT_ERROR_TIMEOUT;
         cause = "timed out";
         break;
-      case G_IO_ERROR_CONNECTION_CLOSED:      /* == G_IO_ERROR_BROKEN_PIPE */
+      case G_IO_ERROR_CONNECTION_CLOSED:       /* == G_IO_ERROR_BROKEN_PIPE */
       case G_IO_ERROR_NOT_CONNECTED:
         code = GST_RESILIENT_ERROR_CONNECTION_LOST;
         cause = "connection lost";

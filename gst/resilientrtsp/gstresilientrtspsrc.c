@@ -726,8 +726,7 @@ on_streams_ready (GstResilientSession * session, GPtrArray * streams,
   GstResilientRtspSrc *src = user_data;
   guint added = gst_resilient_media_configure (src->media, streams);
 
-  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len,
-      added);
+  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len, added);
   if (!src->no_more_pads) {
     src->no_more_pads = TRUE;
     gst_element_no_more_pads (GST_ELEMENT (src));

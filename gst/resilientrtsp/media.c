@@ -273,7 +273,8 @@ rtcp_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 }
 
 static GstPad *
-make_internal_pad (MediaStream * stream, GstPadDirection dir, const gchar * kind)
+make_internal_pad (MediaStream * stream, GstPadDirection dir,
+    const gchar * kind)
 {
   gchar *name = g_strdup_printf ("internal_%s_%u", kind, stream->index);
   GstPad *pad = gst_pad_new (name, dir);
@@ -319,10 +320,10 @@ make_depayloader (GstCaps * caps)
   GstElement *depay = NULL;
 
   factories =
-      gst_element_factory_list_get_elements (GST_ELEMENT_FACTORY_TYPE_DEPAYLOADER,
-      GST_RANK_MARGINAL);
-  matching = gst_element_factory_list_filter (factories, caps, GST_PAD_SINK,
-      FALSE);
+      gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DEPAYLOADER, GST_RANK_MARGINAL);
+  matching =
+      gst_element_factory_list_filter (factories, caps, GST_PAD_SINK, FALSE);
   matching = g_list_sort (matching, gst_plugin_feature_rank_compare_func);
   if (matching) {
     depay = gst_element_factory_create (matching->data, NULL);
@@ -596,7 +597,7 @@ remote_source_stats (GstResilientMedia * media, MediaStream * stream)
   /* rtpsession's "source-stats" is a GValueArray */
   sources = gst_structure_get_value (session_stats, "source-stats");
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
-  array = sources && G_VALUE_HOLDS (sources, g_value_array_get_type ()) ?
+  array = sources && G_VALUE_HOLDS (sources, g_value_array_get_type ())?
       g_value_get_boxed (sources) : NULL;
   for (i = 0; array && i < array->n_values; i++) {
     const GValue *v = g_value_array_get_nth (array, i);
@@ -660,7 +661,7 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
       gst_structure_get_int (src, "clock-rate", &clock_rate);
       gst_structure_get_uint (src, "ssrc", &ssrc);
       if (clock_rate > 0)
-        jitter_ms = (gdouble) jitter * 1000.0 / clock_rate;
+        jitter_ms = (gdouble) jitter *1000.0 / clock_rate;
       gst_structure_free (src);
     }
 
@@ -673,8 +674,7 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
         /* rtpsource counts duplicates as negative loss; report none */
         "packets-lost", G_TYPE_INT64, (gint64) MAX (packets_lost, 0),
         "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
-        "bitrate", G_TYPE_UINT64, bitrate,
-        "ssrc", G_TYPE_UINT, ssrc, NULL);
+        "bitrate", G_TYPE_UINT64, bitrate, "ssrc", G_TYPE_UINT, ssrc, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, s);
     gst_structure_free (s);

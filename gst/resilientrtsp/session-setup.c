@@ -97,8 +97,9 @@ gst_resilient_session_send_setup (GstResilientSession * session)
   if (session->trying == 0)
     session->trying = next_transport (session, 0);
   if (session->trying == 0) {
-    gst_resilient_session_fail (session, session->setup_error ? session->setup_error :
-        g_error_new (GST_RESILIENT_ERROR,
+    gst_resilient_session_fail (session,
+        session->
+        setup_error ? session->setup_error : g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_UNSUPPORTED_TRANSPORT,
             "SETUP %s: no transport left to try", desc->control_url));
     session->setup_error = NULL;
@@ -142,7 +143,9 @@ gst_resilient_session_send_setup (GstResilientSession * session)
       break;
   }
 
-  msg = gst_resilient_session_new_request (session, GST_RTSP_SETUP, desc->control_url);
+  msg =
+      gst_resilient_session_new_request (session, GST_RTSP_SETUP,
+      desc->control_url);
   gst_rtsp_message_take_header (msg, GST_RTSP_HDR_TRANSPORT, transport);
   gst_resilient_session_send_request (session, msg, on_setup_response);
 }
@@ -356,17 +359,19 @@ gst_resilient_session_streams_set_up (GstResilientSession * session)
 
   if (gst_resilient_session_get_state (session) !=
       GST_RESILIENT_SESSION_RECOVERING)
-    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY, NULL);
-  if (session->callbacks.streams_ready && !gst_resilient_session_is_closed (session))
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY,
+        NULL);
+  if (session->callbacks.streams_ready
+      && !gst_resilient_session_is_closed (session))
     session->callbacks.streams_ready (session, session->streams,
         session->user_data);
 
   if (session->play_after_setup) {
     session->play_after_setup = FALSE;
-    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY, NULL);
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY,
+        NULL);
     gst_resilient_session_start_play (session);
     return;
   }
   gst_resilient_session_command_done (session);
 }
-

@@ -213,8 +213,8 @@ gst_resilient_session_is_closed (GstResilientSession * session)
 }
 
 void
-gst_resilient_session_set_state (GstResilientSession * session, GstResilientSessionState state,
-    const gchar * reason)
+gst_resilient_session_set_state (GstResilientSession * session,
+    GstResilientSessionState state, const gchar * reason)
 {
   GstResilientSessionState old;
 
@@ -230,7 +230,8 @@ gst_resilient_session_set_state (GstResilientSession * session, GstResilientSess
       gst_resilient_session_state_name (old),
       gst_resilient_session_state_name (state), reason ? ": " : "",
       reason ? reason : "");
-  if (session->callbacks.state_changed && !gst_resilient_session_is_closed (session))
+  if (session->callbacks.state_changed
+      && !gst_resilient_session_is_closed (session))
     session->callbacks.state_changed (session, old, state, reason,
         session->user_data);
 }
@@ -293,7 +294,8 @@ gst_resilient_session_fail (GstResilientSession * session, GError * error)
   drop_transport (session);
   g_queue_clear (&session->commands);
   session->command_running = FALSE;
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_FAILED, error->message);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_FAILED,
+      error->message);
   if (session->callbacks.error && !gst_resilient_session_is_closed (session))
     session->callbacks.error (session, error, session->user_data);
   g_error_free (error);
@@ -391,7 +393,7 @@ prepare_url (GstResilientSession * session, const gchar * location,
   session->allowed = session->settings.protocols;
   if (rtsp_url->transports != GST_RTSP_LOWER_TRANS_UNKNOWN &&
       (rtsp_url->transports & (GST_RTSP_LOWER_TRANS_UDP |
-                  GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP))
+              GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP))
       != (GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
           GST_RTSP_LOWER_TRANS_TCP)) {
     session->allowed &= rtsp_url->transports;
@@ -447,10 +449,8 @@ start_open (GstResilientSession * session)
   start_connect (session);
 }
 
-static void
-send_keepalive (GstResilientSession * session);
-static void
-switch_to_tcp (GstResilientSession * session);
+static void send_keepalive (GstResilientSession * session);
+static void switch_to_tcp (GstResilientSession * session);
 
 static void
 run_next_command (GstResilientSession * session)
@@ -517,7 +517,8 @@ request_timed_out (gpointer data)
   g_source_unref (req->timeout);
   req->timeout = NULL;
 
-  gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_TIMEOUT,
+  gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_TIMEOUT,
           "%s %s: no answer from the server within %" G_GUINT64_FORMAT " ms",
           gst_rtsp_method_as_text (req->method), req->uri,
           session->settings.tcp_timeout_us / 1000));
@@ -525,8 +526,8 @@ request_timed_out (gpointer data)
 }
 
 GstRTSPMessage *
-gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod method,
-    const gchar * uri)
+gst_resilient_session_new_request (GstResilientSession * session,
+    GstRTSPMethod method, const gchar * uri)
 {
   GstRTSPMessage *msg = NULL;
 
@@ -548,8 +549,8 @@ gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod 
 /* Takes @msg. Returns FALSE (and has failed the session) when it could not
  * be sent. */
 gboolean
-gst_resilient_session_send_request (GstResilientSession * session, GstRTSPMessage * msg,
-    ResponseHandler handler)
+gst_resilient_session_send_request (GstResilientSession * session,
+    GstRTSPMessage * msg, ResponseHandler handler)
 {
   PendingRequest *req;
   GstRTSPMethod method;
@@ -642,8 +643,9 @@ retry_with_auth (GstResilientSession * session, PendingRequest * req,
 /* Common handling of a non-2xx answer: auth retry, else a classified error.
  * Returns TRUE when handled by a retry. */
 gboolean
-gst_resilient_session_handle_failure (GstResilientSession * session, PendingRequest * req,
-    GstRTSPMessage * response, GstRTSPStatusCode code, const gchar * reason)
+gst_resilient_session_handle_failure (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response, GstRTSPStatusCode code,
+    const gchar * reason)
 {
   GError *error;
 
@@ -666,7 +668,8 @@ gst_resilient_session_handle_failure (GstResilientSession * session, PendingRequ
 }
 
 gboolean
-gst_resilient_session_check_session_header (GstResilientSession * session, GstRTSPMessage * response)
+gst_resilient_session_check_session_header (GstResilientSession * session,
+    GstRTSPMessage * response)
 {
   gchar *value = NULL;
   gchar *id = NULL;
@@ -915,9 +918,11 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   g_mutex_unlock (&session->lock);
   gst_resilient_connection_start (conn);
 
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_NEGOTIATING, NULL);
-  gst_resilient_session_send_request (session, gst_resilient_session_new_request (session, GST_RTSP_OPTIONS, session->url),
-      on_options_response);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_NEGOTIATING,
+      NULL);
+  gst_resilient_session_send_request (session,
+      gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
+          session->url), on_options_response);
   g_object_unref (session);
 }
 
@@ -928,7 +933,8 @@ start_connect (GstResilientSession * session)
   guint timeout_ms = session->settings.tcp_timeout_us / 1000;
 
   if (state != GST_RESILIENT_SESSION_RECOVERING)
-    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CONNECTING, NULL);
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CONNECTING,
+        NULL);
   session->auth_tried = FALSE;
   g_clear_pointer (&session->auth_header, g_free);
   session->cancellable = g_cancellable_new ();
@@ -958,10 +964,11 @@ on_options_response (GstResilientSession * session, PendingRequest * req,
           0) == GST_RTSP_OK)
     session->server_methods = gst_resilient_parse_public_header (value);
   else if (code != GST_RTSP_STS_OK)
-    GST_INFO_OBJECT (session, "OPTIONS answered %d %s, going on", code,
-        reason);
+    GST_INFO_OBJECT (session, "OPTIONS answered %d %s, going on", code, reason);
 
-  describe = gst_resilient_session_new_request (session, GST_RTSP_DESCRIBE, session->url);
+  describe =
+      gst_resilient_session_new_request (session, GST_RTSP_DESCRIBE,
+      session->url);
   gst_rtsp_message_add_header (describe, GST_RTSP_HDR_ACCEPT,
       "application/sdp");
   gst_resilient_session_send_request (session, describe, on_describe_response);
@@ -984,8 +991,7 @@ redirect (GstResilientSession * session, GstRTSPMessage * response)
   if (++session->redirects > MAX_REDIRECTS) {
     gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_REDIRECT,
-            "more than %d redirects, the last to %s", MAX_REDIRECTS,
-            location));
+            "more than %d redirects, the last to %s", MAX_REDIRECTS, location));
     return;
   }
 
@@ -1009,7 +1015,8 @@ select_streams (GstResilientSession * session)
   g_clear_pointer (&session->selected, g_ptr_array_unref);
   session->selected = g_ptr_array_new ();
   for (i = 0; i < session->info->streams->len; i++) {
-    GstResilientStreamDesc *desc = g_ptr_array_index (session->info->streams, i);
+    GstResilientStreamDesc *desc =
+        g_ptr_array_index (session->info->streams, i);
 
     if (desc->recvonly_backchannel) {
       GST_DEBUG_OBJECT (session, "skipping backchannel stream %u", desc->index);
@@ -1212,7 +1219,8 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   g_mutex_unlock (&session->lock);
 
   apply_rtp_info (session, response);
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING, NULL);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING,
+      NULL);
   if (session->callbacks.playing && !gst_resilient_session_is_closed (session))
     session->callbacks.playing (session, session->streams, session->user_data);
   release_held_packets (session);
@@ -1253,7 +1261,9 @@ gst_resilient_session_start_play (GstResilientSession * session)
   g_mutex_unlock (&session->lock);
 
   session->hold_packets = TRUE;
-  msg = gst_resilient_session_new_request (session, GST_RTSP_PLAY, session->aggregate_url);
+  msg =
+      gst_resilient_session_new_request (session, GST_RTSP_PLAY,
+      session->aggregate_url);
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
   gst_resilient_session_send_request (session, msg, on_play_response);
 }
@@ -1268,8 +1278,9 @@ on_keepalive_response (GstResilientSession * session, PendingRequest * req,
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
   if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
-    gst_resilient_session_fail (session, gst_resilient_error_new_from_status (code, reason,
-            req->method, req->uri));
+    gst_resilient_session_fail (session,
+        gst_resilient_error_new_from_status (code, reason, req->method,
+            req->uri));
     return;
   }
   if (req->method == GST_RTSP_GET_PARAMETER && code != GST_RTSP_STS_OK) {
@@ -1291,9 +1302,13 @@ send_keepalive (GstResilientSession * session)
     return;
   }
   if (session->server_methods & GST_RTSP_GET_PARAMETER)
-    msg = gst_resilient_session_new_request (session, GST_RTSP_GET_PARAMETER, session->aggregate_url);
+    msg =
+        gst_resilient_session_new_request (session, GST_RTSP_GET_PARAMETER,
+        session->aggregate_url);
   else
-    msg = gst_resilient_session_new_request (session, GST_RTSP_OPTIONS, session->url);
+    msg =
+        gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
+        session->url);
   gst_resilient_session_send_request (session, msg, on_keepalive_response);
 }
 
@@ -1310,12 +1325,14 @@ switch_to_tcp (GstResilientSession * session)
 
   reason = g_strdup_printf ("no UDP data within %" G_GUINT64_FORMAT
       " ms, switching to TCP", session->settings.udp_timeout_us / 1000);
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING, reason);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING,
+      reason);
   g_free (reason);
 
   /* best effort: the old session should not linger on the server */
   if (session->conn && session->session_id) {
-    GstRTSPMessage *msg = gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
+    GstRTSPMessage *msg =
+        gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
         session->aggregate_url);
     gchar cseq[16];
 
@@ -1363,8 +1380,10 @@ close_begin (gpointer data)
 
   have_session = session->conn != NULL && session->session_id != NULL;
   if (have_session) {
-    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING, NULL);
-    if (!gst_resilient_session_send_request (session, gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING,
+        NULL);
+    if (!gst_resilient_session_send_request (session,
+            gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
                 session->aggregate_url), on_teardown_response))
       have_session = FALSE;
   }
@@ -1403,7 +1422,8 @@ gst_resilient_session_close (GstResilientSession * session,
   while (!session->teardown_done) {
     if (!g_cond_wait_until (&session->cond, &session->lock, deadline)) {
       GST_INFO_OBJECT (session, "no answer to TEARDOWN within %"
-          G_GUINT64_FORMAT " ms, closing anyway", teardown_timeout_ns / 1000000);
+          G_GUINT64_FORMAT " ms, closing anyway",
+          teardown_timeout_ns / 1000000);
       break;
     }
   }
