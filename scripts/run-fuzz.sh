@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time.
 #
 #   scripts/run-fuzz.sh [builddir]      builddir defaults to build-fuzz
@@ -13,7 +13,7 @@
 # next. Crashes, leaks and timeouts are written to
 # <builddir>/fuzz-artifacts/<target>/ and make the script exit non-zero.
 # Reproduce one with: <builddir>/tests/fuzz/fuzz-<target> <artifact>
-set -eu
+set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${1:-build-fuzz}

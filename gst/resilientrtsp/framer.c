@@ -487,6 +487,7 @@ parse_headers (GstResilientFramer * framer, const guint8 * data, gsize len,
     GError ** error)
 {
   const gsize max = framer->limits.max_header_bytes;
+  GError *err = NULL;
 
   while (TRUE) {
     const guint8 *nl;
@@ -497,7 +498,7 @@ parse_headers (GstResilientFramer * framer, const guint8 * data, gsize len,
     limit = nl ? (gsize) (nl - data) : len;
 
     if (framer->msg == NULL && !check_start_line_bytes (framer, data,
-            framer->scan_pos, limit, error))
+            framer->scan_pos, limit, &err))
       goto failed;
 
     if (nl == NULL) {
@@ -518,7 +519,7 @@ parse_headers (GstResilientFramer * framer, const guint8 * data, gsize len,
       content_end--;
 
     if (!process_line (framer, data + framer->line_start,
-            content_end - framer->line_start, &done, error))
+            content_end - framer->line_start, &done, &err))
       goto failed;
 
     framer->line_start = framer->scan_pos;
@@ -535,8 +536,8 @@ parse_headers (GstResilientFramer * framer, const guint8 * data, gsize len,
   /* ERRORS */
 failed:
   {
-    GST_WARNING ("framing error: %s", (error && *error) ? (*error)->message :
-        "(unknown)");
+    GST_WARNING ("framing error: %s", err->message);
+    g_propagate_error (error, err);
     gst_resilient_framer_reset (framer);
     return GST_RESILIENT_FRAME_ERROR;
   }

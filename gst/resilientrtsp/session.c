@@ -1174,7 +1174,8 @@ apply_rtp_info (GstResilientSession * session, GstRTSPMessage * response)
     GstResilientRtpInfo *info = &g_array_index (infos, GstResilientRtpInfo, i);
     GstResilientSessionStream *match = NULL;
     gchar *url = info->url ?
-        gst_resilient_url_resolve (session->aggregate_url, info->url) : NULL;
+        gst_resilient_url_resolve_control (session->aggregate_url,
+        info->url) : NULL;
 
     for (j = 0; url && j < session->streams->len; j++) {
       GstResilientSessionStream *stream =

@@ -997,6 +997,11 @@ GST_START_TEST (test_garbage)
   /* errors are optional for the caller */
   fail_unless_equals_int (parse_once (framer, (const guint8 *) "\xff", 1,
           &consumed, NULL, &frame, NULL), GST_RESILIENT_FRAME_ERROR);
+  fail_unless_equals_int (parse_once (framer,
+          TEXT ("RTSP/1.0 200 OK\r\nbad\r\n\r\n"), &consumed, NULL, &frame,
+          NULL), GST_RESILIENT_FRAME_ERROR);
+  fail_unless_equals_int (parse_once (framer, TEXT ("RTSP/1.0 200 \x01"),
+          &consumed, NULL, &frame, NULL), GST_RESILIENT_FRAME_ERROR);
 
   gst_resilient_framer_free (framer);
 }
