@@ -778,6 +778,14 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
         "answer to CSeq %u", req->cseq);
   }
 
+  if (req == NULL && gst_resilient_session_is_closed (session)) {
+    /* closing dropped the requests in flight; their late answers are
+     * expected and must not disturb the TEARDOWN exchange */
+    GST_DEBUG_OBJECT (session, "ignoring answer CSeq %s while closing",
+        cseq_str ? cseq_str : "(none)");
+    gst_rtsp_message_free (msg);
+    return;
+  }
   if (req == NULL) {
     gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
             GST_RESILIENT_ERROR_PROTOCOL,
