@@ -182,6 +182,35 @@ print_state (Player * player, const GstStructure * s)
 }
 
 static void
+print_reconnecting (Player * player, const GstStructure * s)
+{
+  guint attempt = 0;
+  guint64 delay_ms = 0;
+  const gchar *klass = gst_structure_get_string (s, "class");
+  const gchar *transport = gst_structure_get_string (s, "transport");
+
+  gst_structure_get_uint (s, "attempt", &attempt);
+  gst_structure_get_uint64 (s, "delay-ms", &delay_ms);
+  print_prefix (player);
+  g_print ("reconnecting: attempt %u in %" G_GUINT64_FORMAT " ms over %s "
+      "(lost: %s)\n", attempt, delay_ms, transport ? transport : "?",
+      klass ? klass : "?");
+}
+
+static void
+print_recovered (Player * player, const GstStructure * s)
+{
+  guint attempts = 0;
+  guint64 outage_ms = 0;
+
+  gst_structure_get_uint (s, "attempts", &attempts);
+  gst_structure_get_uint64 (s, "outage-ms", &outage_ms);
+  print_prefix (player);
+  g_print ("recovered: outage %" G_GUINT64_FORMAT " ms, %u attempt%s\n",
+      outage_ms, attempts, attempts == 1 ? "" : "s");
+}
+
+static void
 print_gerror (Player * player, const gchar * what, GstMessage * msg,
     GError * err, const gchar * debug)
 {
@@ -207,6 +236,10 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
         print_state (player, s);
       else if (gst_structure_has_name (s, "resilientrtsp-stats"))
         print_stats (player, s);
+      else if (gst_structure_has_name (s, "resilientrtsp-reconnecting"))
+        print_reconnecting (player, s);
+      else if (gst_structure_has_name (s, "resilientrtsp-recovered"))
+        print_recovered (player, s);
       break;
     }
     case GST_MESSAGE_STATE_CHANGED:{

@@ -55,6 +55,7 @@
 #include "error.h"
 #include "iocontext.h"
 #include "media.h"
+#include "retry.h"
 #include "session.h"
 
 GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
@@ -72,6 +73,13 @@ GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define DEFAULT_UDP_BUFFER_SIZE 0x80000
 #define DEFAULT_DEPAYLOAD GST_RESILIENT_DEPAYLOAD_AUTO
 #define DEFAULT_STATS_INTERVAL_MS 1000
+#define DEFAULT_RETRY_STRATEGY GST_RESILIENT_RETRY_AUTO
+#define DEFAULT_RETRY_MAX_ATTEMPTS -1
+#define DEFAULT_RETRY_INITIAL_DELAY_MS 100
+#define DEFAULT_RETRY_MAX_DELAY_MS 30000
+#define DEFAULT_RETRY_MULTIPLIER 2.0
+#define DEFAULT_RETRY_JITTER 0.2
+#define DEFAULT_STALL_TIMEOUT_MS 5000
 
 enum
 {
@@ -91,6 +99,14 @@ enum
   PROP_DEPAYLOAD,
   PROP_STATS_INTERVAL,
   PROP_STATS,
+  PROP_RETRY_STRATEGY,
+  PROP_RETRY_MAX_ATTEMPTS,
+  PROP_RETRY_INITIAL_DELAY,
+  PROP_RETRY_MAX_DELAY,
+  PROP_RETRY_MULTIPLIER,
+  PROP_RETRY_JITTER,
+  PROP_STALL_TIMEOUT,
+  PROP_STATE,
 };
 
 enum
@@ -121,6 +137,8 @@ typedef struct
   gint udp_buffer_size;
   GstResilientDepayloadMode depayload;
   guint stats_interval_ms;
+  GstResilientRetrySettings retry;      /* times in ns */
+  guint stall_timeout_ms;
 } Settings;
 
 struct _GstResilientRtspSrc
@@ -373,6 +391,95 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstResilientRtspSrc:retry-strategy:
+   * How to re-establish a session that was playing and got lost (server
+   * restart, connection reset, 454, 5xx, stall, failed keep-alive): none,
+   * immediate, fixed, linear, exponential, exponential-jitter, or auto
+   * (the default: fast while an outage is young, backing off as it ages,
+   * transport fallback, a circuit breaker for a flapping server; see
+   * docs/element.md). Pads stay; downstream sees a gap, no EOS or error.
+   * Failures a retry cannot fix (auth, forbidden, not-found, method not
+   * allowed, other 4xx, TLS) are never retried.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_STRATEGY,
+      g_param_spec_enum ("retry-strategy", "Retry strategy",
+          "How to re-establish a lost session",
+          GST_TYPE_RESILIENT_RETRY_STRATEGY, DEFAULT_RETRY_STRATEGY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-max-attempts:
+   * Attempts per outage before giving up with an error; -1 = forever.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_MAX_ATTEMPTS,
+      g_param_spec_int ("retry-max-attempts", "Retry max attempts",
+          "Reconnection attempts per outage before giving up (-1 = forever)",
+          -1, G_MAXINT, DEFAULT_RETRY_MAX_ATTEMPTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-initial-delay:
+   * Base delay in milliseconds of the fixed, linear and exponential
+   * strategies.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_INITIAL_DELAY,
+      g_param_spec_uint ("retry-initial-delay", "Retry initial delay",
+          "Base delay between reconnection attempts in ms", 0, G_MAXUINT,
+          DEFAULT_RETRY_INITIAL_DELAY_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-max-delay:
+   * Longest delay between attempts, in milliseconds (a 503's Retry-After
+   * may ask for more and is honoured).
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_MAX_DELAY,
+      g_param_spec_uint ("retry-max-delay", "Retry max delay",
+          "Longest delay between reconnection attempts in ms", 0, G_MAXUINT,
+          DEFAULT_RETRY_MAX_DELAY_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-multiplier:
+   * Growth factor of the exponential strategies.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_MULTIPLIER,
+      g_param_spec_double ("retry-multiplier", "Retry multiplier",
+          "Growth factor of the exponential retry strategies", 1.0, 100.0,
+          DEFAULT_RETRY_MULTIPLIER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-jitter:
+   * Random spread of exponential-jitter delays, as a fraction (0.2 = ±20 %).
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_JITTER,
+      g_param_spec_double ("retry-jitter", "Retry jitter",
+          "Random spread of exponential-jitter delays (fraction)", 0.0, 1.0,
+          DEFAULT_RETRY_JITTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:stall-timeout:
+   * Milliseconds without RTP on any stream, while playing, after which the
+   * session counts as lost and is re-established; 0 disables. (`timeout`
+   * keeps rtspsrc's meaning: the UDP → TCP switch.)
+   */
+  g_object_class_install_property (gobject_class, PROP_STALL_TIMEOUT,
+      g_param_spec_uint ("stall-timeout", "Stall timeout",
+          "Re-establish the session after this many ms without RTP "
+          "(0 = never)", 0, G_MAXUINT, DEFAULT_STALL_TIMEOUT_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:state:
+   * The session state, as in `resilientrtsp-state` messages (idle when no
+   * session exists).
+   */
+  g_object_class_install_property (gobject_class, PROP_STATE,
+      g_param_spec_string ("state", "State", "The RTSP session state",
+          "idle", G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstResilientRtspSrc::on-sdp:
    * @src: the element
    * @sdp: the SDP of the DESCRIBE answer
@@ -432,6 +539,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_ERROR_CODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_DEPAYLOAD_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_RETRY_STRATEGY, 0);
 }
 
 static void
@@ -452,6 +560,13 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->udp_buffer_size = DEFAULT_UDP_BUFFER_SIZE;
   s->depayload = DEFAULT_DEPAYLOAD;
   s->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+  s->retry.strategy = DEFAULT_RETRY_STRATEGY;
+  s->retry.max_attempts = DEFAULT_RETRY_MAX_ATTEMPTS;
+  s->retry.initial_delay = DEFAULT_RETRY_INITIAL_DELAY_MS * GST_MSECOND;
+  s->retry.max_delay = DEFAULT_RETRY_MAX_DELAY_MS * GST_MSECOND;
+  s->retry.multiplier = DEFAULT_RETRY_MULTIPLIER;
+  s->retry.jitter = DEFAULT_RETRY_JITTER;
+  s->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
   gst_bin_set_suppressed_flags (GST_BIN (src),
@@ -554,6 +669,27 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
     case PROP_STATS_INTERVAL:
       s->stats_interval_ms = g_value_get_uint (value);
       break;
+    case PROP_RETRY_STRATEGY:
+      s->retry.strategy = g_value_get_enum (value);
+      break;
+    case PROP_RETRY_MAX_ATTEMPTS:
+      s->retry.max_attempts = g_value_get_int (value);
+      break;
+    case PROP_RETRY_INITIAL_DELAY:
+      s->retry.initial_delay = g_value_get_uint (value) * GST_MSECOND;
+      break;
+    case PROP_RETRY_MAX_DELAY:
+      s->retry.max_delay = g_value_get_uint (value) * GST_MSECOND;
+      break;
+    case PROP_RETRY_MULTIPLIER:
+      s->retry.multiplier = g_value_get_double (value);
+      break;
+    case PROP_RETRY_JITTER:
+      s->retry.jitter = g_value_get_double (value);
+      break;
+    case PROP_STALL_TIMEOUT:
+      s->stall_timeout_ms = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -570,6 +706,14 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
 
   if (prop_id == PROP_STATS) {
     g_value_take_boxed (value, build_stats (src));
+    return;
+  }
+  if (prop_id == PROP_STATE) {
+    g_mutex_lock (&src->runtime_lock);
+    g_value_set_string (value, src->session ?
+        gst_resilient_session_state_name (gst_resilient_session_get_state
+            (src->session)) : "idle");
+    g_mutex_unlock (&src->runtime_lock);
     return;
   }
 
@@ -620,6 +764,27 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint (value, s->stats_interval_ms);
+      break;
+    case PROP_RETRY_STRATEGY:
+      g_value_set_enum (value, s->retry.strategy);
+      break;
+    case PROP_RETRY_MAX_ATTEMPTS:
+      g_value_set_int (value, s->retry.max_attempts);
+      break;
+    case PROP_RETRY_INITIAL_DELAY:
+      g_value_set_uint (value, s->retry.initial_delay / GST_MSECOND);
+      break;
+    case PROP_RETRY_MAX_DELAY:
+      g_value_set_uint (value, s->retry.max_delay / GST_MSECOND);
+      break;
+    case PROP_RETRY_MULTIPLIER:
+      g_value_set_double (value, s->retry.multiplier);
+      break;
+    case PROP_RETRY_JITTER:
+      g_value_set_double (value, s->retry.jitter);
+      break;
+    case PROP_STALL_TIMEOUT:
+      g_value_set_uint (value, s->stall_timeout_ms);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -748,6 +913,55 @@ on_playing (GstResilientSession * session, GPtrArray * streams,
   }
 }
 
+static const gchar *
+transport_nick (GstRTSPLowerTrans transport)
+{
+  switch (transport) {
+    case GST_RTSP_LOWER_TRANS_UDP:
+      return "udp";
+    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
+      return "udp-mcast";
+    case GST_RTSP_LOWER_TRANS_TCP:
+      return "tcp";
+    default:
+      return "any";
+  }
+}
+
+static void
+on_reconnecting (GstResilientSession * session, guint attempt,
+    GstClockTime delay, const GError * error, GstRTSPLowerTrans transport,
+    const gchar * reason, gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  GstStructure *s = gst_structure_new ("resilientrtsp-reconnecting",
+      "attempt", G_TYPE_UINT, attempt,
+      "delay-ms", G_TYPE_UINT64, (guint64) (delay / GST_MSECOND),
+      "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
+      gst_resilient_error_code_nick (error->code) : "internal",
+      "error", G_TYPE_STRING, error->message,
+      "transport", G_TYPE_STRING, transport_nick (transport),
+      "reason", G_TYPE_STRING, reason ? reason : "", NULL);
+
+  GST_INFO_OBJECT (src, "reconnecting: %" GST_PTR_FORMAT, s);
+  gst_element_post_message (GST_ELEMENT (src),
+      gst_message_new_element (GST_OBJECT (src), s));
+}
+
+static void
+on_recovered (GstResilientSession * session, GstClockTime outage,
+    guint attempts, gpointer user_data)
+{
+  GstResilientRtspSrc *src = user_data;
+  GstStructure *s = gst_structure_new ("resilientrtsp-recovered",
+      "outage-ms", G_TYPE_UINT64, (guint64) (outage / GST_MSECOND),
+      "attempts", G_TYPE_UINT, attempts, NULL);
+
+  GST_INFO_OBJECT (src, "recovered: %" GST_PTR_FORMAT, s);
+  gst_element_post_message (GST_ELEMENT (src),
+      gst_message_new_element (GST_OBJECT (src), s));
+}
+
 static void
 on_packet (GstResilientSession * session, guint index, gboolean is_rtcp,
     GstBuffer * buf, gpointer user_data)
@@ -785,6 +999,8 @@ static const GstResilientSessionCallbacks session_callbacks = {
   on_streams_ready,
   on_playing,
   on_packet,
+  on_reconnecting,
+  on_recovered,
   on_error,
 };
 
@@ -831,6 +1047,8 @@ start (GstResilientRtspSrc * src)
   ss.port_max = src->settings.port_max;
   ss.udp_buffer_size = src->settings.udp_buffer_size;
   ss.do_rtcp = src->settings.do_rtcp;
+  ss.retry = src->settings.retry;
+  ss.stall_timeout_ms = src->settings.stall_timeout_ms;
   ms.latency_ms = src->settings.latency_ms;
   ms.depayload = src->settings.depayload;
   ms.do_rtcp = src->settings.do_rtcp;

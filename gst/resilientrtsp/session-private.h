@@ -26,6 +26,7 @@ typedef enum
   CMD_PLAY,
   CMD_KEEPALIVE,
   CMD_SWITCH_TO_TCP,
+  CMD_RECONNECT,
 } CommandType;
 
 
@@ -93,6 +94,15 @@ struct _GstResilientSession
   GSource *keepalive_source;
   GSource *udp_check_source;
   gboolean udp_data_seen;       /* lock */
+  GstResilientRetry *retry;     /* I/O thread (stats read the counters under lock) */
+  GstRTSPLowerTrans base_allowed;       /* allowed by settings + URL, before retry preferences */
+  gboolean established;         /* PLAY was answered once: losses are recovered */
+  gboolean want_play;           /* a PLAY command ran: re-establish to PLAYING */
+  GstClockTime retry_after;     /* from the last 503, NONE if none */
+  GSource *retry_source;
+  GSource *stall_source;
+  gint64 last_rtp_us;           /* lock; monotonic time of the last RTP packet */
+  guint recoveries;             /* lock */
   gboolean hold_packets;        /* PLAY in flight: queue packets until answered */
   GQueue held;                  /* HeldPacket*, I/O thread */
   gint8 channel_map[256];       /* interleaved channel → stream position, -1 */

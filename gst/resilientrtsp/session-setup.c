@@ -48,6 +48,8 @@ on_udp_packet (GstResilientUdpTransport * udp, gboolean is_rtcp,
   session->packets++;
   session->bytes += gst_buffer_get_size (buf);
   session->udp_data_seen = TRUE;
+  if (!is_rtcp)
+    session->last_rtp_us = g_get_monotonic_time ();
   g_mutex_unlock (&session->lock);
 
   if (closed)
@@ -366,6 +368,11 @@ gst_resilient_session_streams_set_up (GstResilientSession * session)
     session->callbacks.streams_ready (session, session->streams,
         session->user_data);
 
+  if (!session->play_after_setup &&
+      gst_resilient_session_get_state (session) ==
+      GST_RESILIENT_SESSION_RECOVERING)
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY,
+        NULL);
   if (session->play_after_setup) {
     session->play_after_setup = FALSE;
     gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_READY,

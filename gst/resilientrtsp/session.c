@@ -120,6 +120,7 @@ gst_resilient_session_init (GstResilientSession * session)
       g_ptr_array_new_with_free_func (gst_resilient_session_stream_free);
   session->next_cseq = 1;
   session->connect_us = -1;
+  session->retry_after = GST_CLOCK_TIME_NONE;
   session->session_timeout = DEFAULT_SESSION_TIMEOUT;
   memset (session->channel_map, -1, sizeof (session->channel_map));
 }
@@ -141,6 +142,9 @@ gst_resilient_session_finalize (GObject * object)
 
   gst_resilient_session_destroy_source (&session->keepalive_source);
   gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->retry_source);
+  gst_resilient_session_destroy_source (&session->stall_source);
+  g_clear_pointer (&session->retry, gst_resilient_retry_free);
   if (session->conn) {
     gst_resilient_connection_close (session->conn);
     g_object_unref (session->conn);
@@ -195,6 +199,7 @@ gst_resilient_session_new (GstResilientIoContext * io,
   gst_resilient_session_settings_copy (&session->settings, settings);
   session->callbacks = *callbacks;
   session->user_data = user_data;
+  session->retry = gst_resilient_retry_new (&settings->retry, g_random_int ());
   return session;
 }
 
@@ -255,6 +260,7 @@ drop_transport (GstResilientSession * session)
   GstResilientConnection *conn;
   GPtrArray *streams;
 
+  gst_resilient_session_destroy_source (&session->stall_source);
   gst_resilient_session_destroy_source (&session->keepalive_source);
   gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->cancellable) {
@@ -286,9 +292,88 @@ drop_transport (GstResilientSession * session)
   g_queue_clear_full (&session->held, held_packet_free);
 }
 
+static void reconnect (GstResilientSession * session);
+static void enqueue_command (GstResilientSession * session, CommandType type);
+static void send_teardown_best_effort (GstResilientSession * session);
+
+static gboolean
+retry_tick (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  g_source_unref (session->retry_source);
+  session->retry_source = NULL;
+  enqueue_command (session, CMD_RECONNECT);
+  return G_SOURCE_REMOVE;
+}
+
+/* A played session is lost: ask the retry logic, and either schedule the
+ * next attempt (TRUE, @error consumed) or give up (FALSE, @error extended
+ * with the attempt count and left to the caller). I/O thread. */
+static gboolean
+recover (GstResilientSession * session, GError * error)
+{
+  GstResilientRetryDecision decision = { 0, };
+  GstRTSPLowerTrans in_use = session->transport ? session->transport :
+      session->trying;
+  gchar *msg;
+
+  gst_resilient_retry_next (session->retry, g_get_monotonic_time () * 1000,
+      error, in_use, session->retry_after, &decision);
+  session->retry_after = GST_CLOCK_TIME_NONE;
+
+  if (decision.give_up) {
+    guint attempts = gst_resilient_retry_get_attempts (session->retry);
+
+    GST_WARNING_OBJECT (session, "giving up: %s", decision.reason ?
+        decision.reason : "");
+    if (attempts > 0) {
+      msg = g_strdup_printf ("%s (gave up after %u reconnection attempt%s)",
+          error->message, attempts, attempts == 1 ? "" : "s");
+      g_free (error->message);
+      error->message = msg;
+    }
+    gst_resilient_retry_decision_clear (&decision);
+    return FALSE;
+  }
+
+  send_teardown_best_effort (session);
+  drop_transport (session);
+  g_queue_clear (&session->commands);
+  session->command_running = FALSE;
+  session->play_after_setup = FALSE;
+
+  session->allowed = session->base_allowed;
+  if (decision.transport & session->base_allowed)
+    session->allowed = decision.transport & session->base_allowed;
+
+  msg = g_strdup_printf ("%s; %s", error->message, decision.reason ?
+      decision.reason : "retrying");
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING,
+      msg);
+  g_free (msg);
+  if (session->callbacks.reconnecting
+      && !gst_resilient_session_is_closed (session))
+    session->callbacks.reconnecting (session, decision.attempt,
+        decision.delay, error, decision.transport, decision.reason,
+        session->user_data);
+
+  gst_resilient_session_destroy_source (&session->retry_source);
+  session->retry_source = gst_resilient_io_context_add_timeout (session->io,
+      decision.delay / GST_MSECOND, retry_tick, session, NULL);
+
+  gst_resilient_retry_decision_clear (&decision);
+  g_error_free (error);
+  return TRUE;
+}
+
 void
 gst_resilient_session_fail (GstResilientSession * session, GError * error)
 {
+  if (session->established && !gst_resilient_session_is_closed (session) &&
+      recover (session, error))
+    return;
+
   GST_WARNING_OBJECT (session, "session failed: %s", error->message);
 
   drop_transport (session);
@@ -400,6 +485,8 @@ prepare_url (GstResilientSession * session, const gchar * location,
   }
   gst_rtsp_url_free (rtsp_url);
 
+  session->base_allowed = session->allowed;
+  gst_resilient_retry_set_allowed (session->retry, session->allowed);
   if ((session->allowed & (GST_RTSP_LOWER_TRANS_UDP |
               GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP)) == 0)
     goto no_transport;
@@ -472,7 +559,8 @@ run_next_command (GstResilientSession * session)
   session->current = GPOINTER_TO_INT (cmd);
 
   /* after a failure only a new OPEN makes sense */
-  if (state == GST_RESILIENT_SESSION_FAILED && session->current != CMD_OPEN) {
+  if (state == GST_RESILIENT_SESSION_FAILED && session->current != CMD_OPEN
+      && session->current != CMD_RECONNECT) {
     gst_resilient_session_command_done (session);
     return;
   }
@@ -489,6 +577,9 @@ run_next_command (GstResilientSession * session)
       break;
     case CMD_SWITCH_TO_TCP:
       switch_to_tcp (session);
+      break;
+    case CMD_RECONNECT:
+      reconnect (session);
       break;
   }
 }
@@ -653,6 +744,15 @@ gst_resilient_session_handle_failure (GstResilientSession * session,
       retry_with_auth (session, req, response))
     return TRUE;
 
+  if (code == GST_RTSP_STS_SERVICE_UNAVAILABLE) {
+    gchar *value = NULL;
+    guint seconds;
+
+    if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_RETRY_AFTER,
+            &value, 0) == GST_RTSP_OK &&
+        gst_resilient_parse_retry_after (value, &seconds))
+      session->retry_after = seconds * GST_SECOND;
+  }
   error = gst_resilient_error_new_from_status (code, reason, req->method,
       req->uri);
   if (code == GST_RTSP_STS_UNAUTHORIZED) {
@@ -856,6 +956,8 @@ on_conn_data (GstResilientConnection * conn, guint8 channel, GstBuffer * buf,
       g_ptr_array_index (session->streams, pos))->index;
   session->packets++;
   session->bytes += gst_buffer_get_size (buf);
+  if (!session->channel_is_rtcp[channel])
+    session->last_rtp_us = g_get_monotonic_time ();
   g_mutex_unlock (&session->lock);
 
   gst_resilient_session_deliver (session, index,
@@ -1149,6 +1251,34 @@ udp_check (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Periodic while playing: no RTP on any stream for stall-timeout → the
+ * session is lost. Left to the UDP→TCP switch while that is pending. */
+static gboolean
+stall_check (gpointer data)
+{
+  GstResilientSession *session = data;
+  gint64 silent_ms;
+
+  if (session->udp_check_source != NULL ||
+      gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_PLAYING)
+    return G_SOURCE_CONTINUE;
+
+  g_mutex_lock (&session->lock);
+  silent_ms = (g_get_monotonic_time () - session->last_rtp_us) / 1000;
+  g_mutex_unlock (&session->lock);
+  if (silent_ms < session->settings.stall_timeout_ms)
+    return G_SOURCE_CONTINUE;
+
+  /* the source is being dispatched: let fail() not destroy it under us */
+  g_source_unref (session->stall_source);
+  session->stall_source = NULL;
+  gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_STALLED, "no RTP from %s for %" G_GINT64_FORMAT
+          " ms", session->url, silent_ms));
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 same_url (const gchar * a, const gchar * b)
 {
@@ -1209,6 +1339,8 @@ static void
 on_play_response (GstResilientSession * session, PendingRequest * req,
     GstRTSPMessage * response)
 {
+  guint attempts;
+  GstClockTime outage;
   GstRTSPStatusCode code;
   const gchar *reason;
   GstRTSPVersion version;
@@ -1228,6 +1360,23 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   g_mutex_unlock (&session->lock);
 
   apply_rtp_info (session, response);
+  session->established = TRUE;
+  attempts = gst_resilient_retry_get_attempts (session->retry);
+  /* also records the transport that works, for the next outage */
+  outage = gst_resilient_retry_recovered (session->retry,
+      g_get_monotonic_time () * 1000, session->transport);
+  if (attempts > 0) {
+
+    g_mutex_lock (&session->lock);
+    session->recoveries++;
+    g_mutex_unlock (&session->lock);
+    GST_INFO_OBJECT (session, "recovered after %" GST_TIME_FORMAT
+        " and %u attempts", GST_TIME_ARGS (outage), attempts);
+    if (session->callbacks.recovered
+        && !gst_resilient_session_is_closed (session))
+      session->callbacks.recovered (session, outage, attempts,
+          session->user_data);
+  }
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING,
       NULL);
   if (session->callbacks.playing && !gst_resilient_session_is_closed (session))
@@ -1239,6 +1388,15 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   interval_ms = MAX (session->session_timeout * 1000 / 2, 1000);
   session->keepalive_source = gst_resilient_io_context_add_timeout (session->io,
       interval_ms, keepalive_tick, session, NULL);
+
+  g_mutex_lock (&session->lock);
+  session->last_rtp_us = g_get_monotonic_time ();
+  g_mutex_unlock (&session->lock);
+  gst_resilient_session_destroy_source (&session->stall_source);
+  if (session->settings.stall_timeout_ms > 0)
+    session->stall_source = gst_resilient_io_context_add_timeout (session->io,
+        MAX (session->settings.stall_timeout_ms / 4, 50), stall_check,
+        session, NULL);
 
   gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->transport == GST_RTSP_LOWER_TRANS_UDP &&
@@ -1265,6 +1423,7 @@ gst_resilient_session_start_play (GstResilientSession * session)
     return;
   }
 
+  session->want_play = TRUE;
   g_mutex_lock (&session->lock);
   session->udp_data_seen = FALSE;
   g_mutex_unlock (&session->lock);
@@ -1338,21 +1497,45 @@ switch_to_tcp (GstResilientSession * session)
       reason);
   g_free (reason);
 
-  /* best effort: the old session should not linger on the server */
-  if (session->conn && session->session_id) {
-    GstRTSPMessage *msg =
-        gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
-        session->aggregate_url);
-    gchar cseq[16];
-
-    g_snprintf (cseq, sizeof (cseq), "%u", session->next_cseq++);
-    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq);
-    gst_resilient_connection_send_message (session->conn, msg);
-    gst_rtsp_message_free (msg);
-  }
+  send_teardown_best_effort (session);
   drop_transport (session);
   session->allowed = GST_RTSP_LOWER_TRANS_TCP;
   session->play_after_setup = TRUE;
+  start_connect (session);
+}
+
+/* The old session should not linger on the server: TEARDOWN without waiting
+ * for the answer (the connection is dropped next). */
+static void
+send_teardown_best_effort (GstResilientSession * session)
+{
+  GstRTSPMessage *msg;
+  gchar cseq[16];
+
+  if (session->conn == NULL || session->session_id == NULL)
+    return;
+
+  msg = gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
+      session->aggregate_url);
+  g_snprintf (cseq, sizeof (cseq), "%u", session->next_cseq++);
+  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq);
+  gst_resilient_connection_send_message (session->conn, msg);
+  gst_rtsp_message_free (msg);
+}
+
+/* CMD_RECONNECT: a new session on the same URL; PLAY again if playing was
+ * requested. The element keeps its pads (streams_ready reports the same
+ * streams). */
+static void
+reconnect (GstResilientSession * session)
+{
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_RECOVERING) {
+    gst_resilient_session_command_done (session);
+    return;
+  }
+  GST_INFO_OBJECT (session, "reconnecting to %s", session->url);
+  session->play_after_setup = session->want_play;
   start_connect (session);
 }
 
@@ -1383,6 +1566,8 @@ close_begin (gpointer data)
 
   gst_resilient_session_destroy_source (&session->keepalive_source);
   gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->retry_source);
+  gst_resilient_session_destroy_source (&session->stall_source);
   if (session->cancellable)
     g_cancellable_cancel (session->cancellable);
   g_hash_table_remove_all (session->pending);
@@ -1513,7 +1698,8 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
       "connect-ms", G_TYPE_UINT64, session->connect_us >= 0 ?
       (guint64) session->connect_us / 1000 : (guint64) 0,
       "bytes-received", G_TYPE_UINT64, session->bytes,
-      "packets-received", G_TYPE_UINT64, session->packets, NULL);
+      "packets-received", G_TYPE_UINT64, session->packets,
+      "reconnects", G_TYPE_UINT, session->recoveries, NULL);
   g_mutex_unlock (&session->lock);
 
   if (conn) {

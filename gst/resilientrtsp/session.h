@@ -13,6 +13,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "iocontext.h"
+#include "retry.h"
 #include "sdpstreams.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,8 @@ typedef struct
   guint port_min, port_max;     /* UDP client ports, 0/0 = any */
   gint udp_buffer_size;
   gboolean do_rtcp;
+  GstResilientRetrySettings retry;      /* after a session was lost */
+  guint stall_timeout_ms;       /* no RTP for this long while playing → lost; 0 = never */
 } GstResilientSessionSettings;
 
 G_GNUC_INTERNAL void gst_resilient_session_settings_clear (GstResilientSessionSettings * s);
@@ -103,6 +106,16 @@ typedef struct
   /* An RTP or RTCP packet of stream @index; @buf (transfer full). */
   void (*packet) (GstResilientSession * session, guint index, gboolean is_rtcp,
       GstBuffer * buf, gpointer user_data);
+  /* A played session was lost; attempt @attempt follows in @delay.
+   * @error is why (GST_RESILIENT_ERROR domain), @reason the retry logic's
+   * explanation, @transport the one it will try (0 = as allowed). */
+  void (*reconnecting) (GstResilientSession * session, guint attempt,
+      GstClockTime delay, const GError * error, GstRTSPLowerTrans transport,
+      const gchar * reason, gpointer user_data);
+  /* PLAY answered again after an outage of @outage (first failure → now)
+   * that took @attempts attempts. */
+  void (*recovered) (GstResilientSession * session, GstClockTime outage,
+      guint attempts, gpointer user_data);
   /* A fatal error; the session is FAILED and its connection closed. */
   void (*error) (GstResilientSession * session, const GError * error,
       gpointer user_data);

@@ -21,8 +21,29 @@ on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, RrPipeline * p)
       gst_caps_unref (caps);
   }
   info->buffers++;
+  if (GST_BUFFER_PTS_IS_VALID (buf)) {
+    if (GST_CLOCK_TIME_IS_VALID (info->last_pts) &&
+        GST_BUFFER_PTS (buf) < info->last_pts)
+      info->pts_regressions++;
+    info->last_pts = GST_BUFFER_PTS (buf);
+  }
   g_cond_broadcast (&p->cond);
   g_mutex_unlock (&p->lock);
+}
+
+static GstPadProbeReturn
+on_sink_event (GstPad * pad, GstPadProbeInfo * probe, RrPipeline * p)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (probe);
+  RrPadInfo *info = g_object_get_data (G_OBJECT (pad), "rr-pad-info");
+
+  g_mutex_lock (&p->lock);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    info->eos++;
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    info->flushes++;
+  g_mutex_unlock (&p->lock);
+  return GST_PAD_PROBE_OK;
 }
 
 static void
@@ -33,12 +54,17 @@ on_pad_added (GstElement * src, GstPad * pad, RrPipeline * p)
   GstPad *sinkpad;
 
   info->name = gst_pad_get_name (pad);
+  info->last_pts = GST_CLOCK_TIME_NONE;
   g_object_set (sink, "sync", FALSE, "async", FALSE, "signal-handoffs", TRUE,
       NULL);
   g_object_set_data (G_OBJECT (sink), "rr-pad-info", info);
   g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), p);
   gst_bin_add (GST_BIN (p->pipeline), sink);
   sinkpad = gst_element_get_static_pad (sink, "sink");
+  g_object_set_data (G_OBJECT (sinkpad), "rr-pad-info", info);
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH, (GstPadProbeCallback) on_sink_event, p,
+      NULL);
   fail_unless_equals_int (gst_pad_link (pad, sinkpad), GST_PAD_LINK_OK);
   gst_object_unref (sinkpad);
   gst_element_sync_state_with_parent (sink);
@@ -112,6 +138,13 @@ on_bus_message (GstBus * bus, GstMessage * msg, RrPipeline * p)
         g_ptr_array_add (p->states,
             g_strdup (gst_structure_get_string (s, "state")));
         g_ptr_array_add (p->reasons, g_strdup (reason ? reason : ""));
+      } else if (gst_structure_has_name (s, "resilientrtsp-reconnecting")) {
+        p->reconnecting++;
+        g_free (p->last_reconnect_class);
+        p->last_reconnect_class =
+            g_strdup (gst_structure_get_string (s, "class"));
+      } else if (gst_structure_has_name (s, "resilientrtsp-recovered")) {
+        p->recovered++;
       } else if (gst_structure_has_name (s, "resilientrtsp-stats")) {
         p->stats_messages++;
         if (p->last_stats)
@@ -198,6 +231,7 @@ rr_pipeline_free (RrPipeline * p)
   g_ptr_array_unref (p->reasons);
   g_clear_error (&p->error);
   g_free (p->error_class);
+  g_free (p->last_reconnect_class);
   if (p->last_stats)
     gst_structure_free (p->last_stats);
   g_mutex_clear (&p->lock);
@@ -361,4 +395,71 @@ rr_unused_port (void)
   g_object_unref (lo);
   g_object_unref (sock);
   return port;
+}
+
+static gboolean
+have_reconnecting (RrPipeline * p, gconstpointer data)
+{
+  return p->reconnecting >= GPOINTER_TO_UINT (data);
+}
+
+gboolean
+rr_pipeline_wait_reconnecting (RrPipeline * p, guint n_messages)
+{
+  return wait_for (p, have_reconnecting, GUINT_TO_POINTER (n_messages));
+}
+
+static gboolean
+have_recovered (RrPipeline * p, gconstpointer data)
+{
+  return p->recovered >= GPOINTER_TO_UINT (data);
+}
+
+gboolean
+rr_pipeline_wait_recovered (RrPipeline * p, guint n_messages)
+{
+  return wait_for (p, have_recovered, GUINT_TO_POINTER (n_messages));
+}
+
+static guint
+total_buffers_locked (RrPipeline * p)
+{
+  guint i, total = 0;
+
+  for (i = 0; i < p->pads->len; i++)
+    total += ((RrPadInfo *) g_ptr_array_index (p->pads, i))->buffers;
+  return total;
+}
+
+guint
+rr_pipeline_total_buffers (RrPipeline * p)
+{
+  guint total;
+
+  g_mutex_lock (&p->lock);
+  total = total_buffers_locked (p);
+  g_mutex_unlock (&p->lock);
+  return total;
+}
+
+typedef struct
+{
+  guint than;
+  guint more;
+} MoreCond;
+
+static gboolean
+have_more_buffers (RrPipeline * p, gconstpointer data)
+{
+  const MoreCond *c = data;
+
+  return total_buffers_locked (p) >= c->than + c->more || p->error != NULL;
+}
+
+gboolean
+rr_pipeline_wait_more_buffers (RrPipeline * p, guint than, guint more)
+{
+  MoreCond c = { than, more };
+
+  return wait_for (p, have_more_buffers, &c) && p->error == NULL;
 }

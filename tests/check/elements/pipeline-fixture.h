@@ -18,6 +18,10 @@ typedef struct
   gchar *name;
   gchar *caps;                  /* the pad's caps when its first buffer passed */
   guint buffers;
+  guint eos;                    /* EOS events that reached the sink */
+  guint flushes;                /* FLUSH_START events that reached the sink */
+  GstClockTime last_pts;
+  guint pts_regressions;        /* buffers whose PTS went backwards */
 } RrPadInfo;
 
 typedef struct
@@ -34,6 +38,9 @@ typedef struct
   GPtrArray *states;            /* gchar*: every resilientrtsp-state "state" */
   GPtrArray *reasons;           /* gchar*: their "reason" (or "") */
   guint stats_messages;
+  guint reconnecting;           /* resilientrtsp-reconnecting messages */
+  guint recovered;              /* resilientrtsp-recovered messages */
+  gchar *last_reconnect_class;  /* "class" of the last reconnecting message */
   GstStructure *last_stats;
   guint before_send;
   guint on_sdp;
@@ -56,6 +63,12 @@ gboolean rr_pipeline_wait_state (RrPipeline * p, const gchar * state);
 gboolean rr_pipeline_wait_state_count (RrPipeline * p, const gchar * state,
     guint count);
 gboolean rr_pipeline_wait_stats (RrPipeline * p, guint n_messages);
+gboolean rr_pipeline_wait_reconnecting (RrPipeline * p, guint n_messages);
+gboolean rr_pipeline_wait_recovered (RrPipeline * p, guint n_messages);
+/* Total buffers over all pads. */
+guint rr_pipeline_total_buffers (RrPipeline * p);
+/* Waits until the total buffer count exceeds @than by at least @more. */
+gboolean rr_pipeline_wait_more_buffers (RrPipeline * p, guint than, guint more);
 
 /* Whether any resilientrtsp-state reason contains @text. */
 gboolean rr_pipeline_has_reason (RrPipeline * p, const gchar * text);
