@@ -133,4 +133,14 @@ G_GNUC_INTERNAL void gst_resilient_session_destroy_source (GSource ** source);
 G_GNUC_INTERNAL void gst_resilient_session_send_setup (GstResilientSession * session);
 G_GNUC_INTERNAL void gst_resilient_session_streams_set_up (GstResilientSession * session);
 
+G_GNUC_INTERNAL void gst_resilient_session_enqueue (GstResilientSession * session, CommandType type);
+G_GNUC_INTERNAL void gst_resilient_session_drop_transport (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_start_connect (GstResilientSession * session);
+G_GNUC_INTERNAL gboolean gst_resilient_session_recover (GstResilientSession * session, GError * error);
+G_GNUC_INTERNAL void gst_resilient_session_reconnect (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_switch_to_tcp (GstResilientSession * session);
+G_GNUC_INTERNAL gboolean gst_resilient_session_stall_check (gpointer data);
+G_GNUC_INTERNAL gboolean gst_resilient_session_udp_check (gpointer data);
+G_GNUC_INTERNAL void gst_resilient_session_send_teardown_best_effort (GstResilientSession * session);
+
 G_END_DECLS

@@ -48,7 +48,6 @@ held_packet_free (gpointer data)
 
 
 static void run_next_command (GstResilientSession * session);
-static void start_connect (GstResilientSession * session);
 
 static const gchar *state_names[] = {
   "idle", "connecting", "negotiating", "ready", "playing", "recovering",
@@ -254,8 +253,8 @@ gst_resilient_session_get_state (GstResilientSession * session)
 
 /* Drops the connection, timers, pending requests and UDP sockets, keeping
  * what the session negotiated (URL, SDP). I/O thread. */
-static void
-drop_transport (GstResilientSession * session)
+void
+gst_resilient_session_drop_transport (GstResilientSession * session)
 {
   GstResilientConnection *conn;
   GPtrArray *streams;
@@ -292,91 +291,19 @@ drop_transport (GstResilientSession * session)
   g_queue_clear_full (&session->held, held_packet_free);
 }
 
-static void reconnect (GstResilientSession * session);
-static void enqueue_command (GstResilientSession * session, CommandType type);
-static void send_teardown_best_effort (GstResilientSession * session);
 
-static gboolean
-retry_tick (gpointer data)
-{
-  GstResilientSession *session = data;
 
-  g_source_unref (session->retry_source);
-  session->retry_source = NULL;
-  enqueue_command (session, CMD_RECONNECT);
-  return G_SOURCE_REMOVE;
-}
-
-/* A played session is lost: ask the retry logic, and either schedule the
- * next attempt (TRUE, @error consumed) or give up (FALSE, @error extended
- * with the attempt count and left to the caller). I/O thread. */
-static gboolean
-recover (GstResilientSession * session, GError * error)
-{
-  GstResilientRetryDecision decision = { 0, };
-  GstRTSPLowerTrans in_use = session->transport ? session->transport :
-      session->trying;
-  gchar *msg;
-
-  gst_resilient_retry_next (session->retry, g_get_monotonic_time () * 1000,
-      error, in_use, session->retry_after, &decision);
-  session->retry_after = GST_CLOCK_TIME_NONE;
-
-  if (decision.give_up) {
-    guint attempts = gst_resilient_retry_get_attempts (session->retry);
-
-    GST_WARNING_OBJECT (session, "giving up: %s", decision.reason ?
-        decision.reason : "");
-    if (attempts > 0) {
-      msg = g_strdup_printf ("%s (gave up after %u reconnection attempt%s)",
-          error->message, attempts, attempts == 1 ? "" : "s");
-      g_free (error->message);
-      error->message = msg;
-    }
-    gst_resilient_retry_decision_clear (&decision);
-    return FALSE;
-  }
-
-  send_teardown_best_effort (session);
-  drop_transport (session);
-  g_queue_clear (&session->commands);
-  session->command_running = FALSE;
-  session->play_after_setup = FALSE;
-
-  session->allowed = session->base_allowed;
-  if (decision.transport & session->base_allowed)
-    session->allowed = decision.transport & session->base_allowed;
-
-  msg = g_strdup_printf ("%s; %s", error->message, decision.reason ?
-      decision.reason : "retrying");
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING,
-      msg);
-  g_free (msg);
-  if (session->callbacks.reconnecting
-      && !gst_resilient_session_is_closed (session))
-    session->callbacks.reconnecting (session, decision.attempt,
-        decision.delay, error, decision.transport, decision.reason,
-        session->user_data);
-
-  gst_resilient_session_destroy_source (&session->retry_source);
-  session->retry_source = gst_resilient_io_context_add_timeout (session->io,
-      decision.delay / GST_MSECOND, retry_tick, session, NULL);
-
-  gst_resilient_retry_decision_clear (&decision);
-  g_error_free (error);
-  return TRUE;
-}
 
 void
 gst_resilient_session_fail (GstResilientSession * session, GError * error)
 {
   if (session->established && !gst_resilient_session_is_closed (session) &&
-      recover (session, error))
+      gst_resilient_session_recover (session, error))
     return;
 
   GST_WARNING_OBJECT (session, "session failed: %s", error->message);
 
-  drop_transport (session);
+  gst_resilient_session_drop_transport (session);
   g_queue_clear (&session->commands);
   session->command_running = FALSE;
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_FAILED,
@@ -399,8 +326,8 @@ run_next_command_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-enqueue_command (GstResilientSession * session, CommandType type)
+void
+gst_resilient_session_enqueue (GstResilientSession * session, CommandType type)
 {
   g_mutex_lock (&session->lock);
   if (session->closed) {
@@ -418,14 +345,14 @@ void
 gst_resilient_session_open (GstResilientSession * session)
 {
   g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
-  enqueue_command (session, CMD_OPEN);
+  gst_resilient_session_enqueue (session, CMD_OPEN);
 }
 
 void
 gst_resilient_session_play (GstResilientSession * session)
 {
   g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
-  enqueue_command (session, CMD_PLAY);
+  gst_resilient_session_enqueue (session, CMD_PLAY);
 }
 
 void
@@ -533,11 +460,10 @@ start_open (GstResilientSession * session)
     gst_resilient_session_fail (session, error);
     return;
   }
-  start_connect (session);
+  gst_resilient_session_start_connect (session);
 }
 
 static void send_keepalive (GstResilientSession * session);
-static void switch_to_tcp (GstResilientSession * session);
 
 static void
 run_next_command (GstResilientSession * session)
@@ -576,10 +502,10 @@ run_next_command (GstResilientSession * session)
       send_keepalive (session);
       break;
     case CMD_SWITCH_TO_TCP:
-      switch_to_tcp (session);
+      gst_resilient_session_switch_to_tcp (session);
       break;
     case CMD_RECONNECT:
-      reconnect (session);
+      gst_resilient_session_reconnect (session);
       break;
   }
 }
@@ -1036,8 +962,8 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   g_object_unref (session);
 }
 
-static void
-start_connect (GstResilientSession * session)
+void
+gst_resilient_session_start_connect (GstResilientSession * session)
 {
   GstResilientSessionState state = gst_resilient_session_get_state (session);
   guint timeout_ms = session->settings.tcp_timeout_us / 1000;
@@ -1107,14 +1033,14 @@ redirect (GstResilientSession * session, GstRTSPMessage * response)
 
   target = gst_resilient_url_resolve (session->url, g_strstrip (location));
   GST_INFO_OBJECT (session, "redirected to %s", target ? target : location);
-  drop_transport (session);
+  gst_resilient_session_drop_transport (session);
   if (!prepare_url (session, target ? target : location, &error)) {
     g_free (target);
     gst_resilient_session_fail (session, error);
     return;
   }
   g_free (target);
-  start_connect (session);
+  gst_resilient_session_start_connect (session);
 }
 
 static gboolean
@@ -1230,54 +1156,11 @@ keepalive_tick (gpointer data)
 {
   GstResilientSession *session = data;
 
-  enqueue_command (session, CMD_KEEPALIVE);
+  gst_resilient_session_enqueue (session, CMD_KEEPALIVE);
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-udp_check (gpointer data)
-{
-  GstResilientSession *session = data;
-  gboolean seen;
 
-  g_mutex_lock (&session->lock);
-  seen = session->udp_data_seen;
-  g_mutex_unlock (&session->lock);
-
-  g_source_unref (session->udp_check_source);
-  session->udp_check_source = NULL;
-  if (!seen)
-    enqueue_command (session, CMD_SWITCH_TO_TCP);
-  return G_SOURCE_REMOVE;
-}
-
-/* Periodic while playing: no RTP on any stream for stall-timeout → the
- * session is lost. Left to the UDP→TCP switch while that is pending. */
-static gboolean
-stall_check (gpointer data)
-{
-  GstResilientSession *session = data;
-  gint64 silent_ms;
-
-  if (session->udp_check_source != NULL ||
-      gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_PLAYING)
-    return G_SOURCE_CONTINUE;
-
-  g_mutex_lock (&session->lock);
-  silent_ms = (g_get_monotonic_time () - session->last_rtp_us) / 1000;
-  g_mutex_unlock (&session->lock);
-  if (silent_ms < session->settings.stall_timeout_ms)
-    return G_SOURCE_CONTINUE;
-
-  /* the source is being dispatched: let fail() not destroy it under us */
-  g_source_unref (session->stall_source);
-  session->stall_source = NULL;
-  gst_resilient_session_fail (session, g_error_new (GST_RESILIENT_ERROR,
-          GST_RESILIENT_ERROR_STALLED, "no RTP from %s for %" G_GINT64_FORMAT
-          " ms", session->url, silent_ms));
-  return G_SOURCE_REMOVE;
-}
 
 static gboolean
 same_url (const gchar * a, const gchar * b)
@@ -1395,8 +1278,8 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   gst_resilient_session_destroy_source (&session->stall_source);
   if (session->settings.stall_timeout_ms > 0)
     session->stall_source = gst_resilient_io_context_add_timeout (session->io,
-        MAX (session->settings.stall_timeout_ms / 4, 50), stall_check,
-        session, NULL);
+        MAX (session->settings.stall_timeout_ms / 4, 50),
+        gst_resilient_session_stall_check, session, NULL);
 
   gst_resilient_session_destroy_source (&session->udp_check_source);
   if (session->transport == GST_RTSP_LOWER_TRANS_UDP &&
@@ -1404,8 +1287,8 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
       session->settings.udp_timeout_us > 0) {
     session->udp_check_source =
         gst_resilient_io_context_add_timeout (session->io,
-        MAX (session->settings.udp_timeout_us / 1000, 1), udp_check, session,
-        NULL);
+        MAX (session->settings.udp_timeout_us / 1000, 1),
+        gst_resilient_session_udp_check, session, NULL);
   }
   gst_resilient_session_command_done (session);
 }
@@ -1480,64 +1363,8 @@ send_keepalive (GstResilientSession * session)
   gst_resilient_session_send_request (session, msg, on_keepalive_response);
 }
 
-static void
-switch_to_tcp (GstResilientSession * session)
-{
-  gchar *reason;
 
-  if (gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_PLAYING) {
-    gst_resilient_session_command_done (session);
-    return;
-  }
 
-  reason = g_strdup_printf ("no UDP data within %" G_GUINT64_FORMAT
-      " ms, switching to TCP", session->settings.udp_timeout_us / 1000);
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_RECOVERING,
-      reason);
-  g_free (reason);
-
-  send_teardown_best_effort (session);
-  drop_transport (session);
-  session->allowed = GST_RTSP_LOWER_TRANS_TCP;
-  session->play_after_setup = TRUE;
-  start_connect (session);
-}
-
-/* The old session should not linger on the server: TEARDOWN without waiting
- * for the answer (the connection is dropped next). */
-static void
-send_teardown_best_effort (GstResilientSession * session)
-{
-  GstRTSPMessage *msg;
-  gchar cseq[16];
-
-  if (session->conn == NULL || session->session_id == NULL)
-    return;
-
-  msg = gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
-      session->aggregate_url);
-  g_snprintf (cseq, sizeof (cseq), "%u", session->next_cseq++);
-  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq);
-  gst_resilient_connection_send_message (session->conn, msg);
-  gst_rtsp_message_free (msg);
-}
-
-/* CMD_RECONNECT: a new session on the same URL; PLAY again if playing was
- * requested. The element keeps its pads (streams_ready reports the same
- * streams). */
-static void
-reconnect (GstResilientSession * session)
-{
-  if (gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_RECOVERING) {
-    gst_resilient_session_command_done (session);
-    return;
-  }
-  GST_INFO_OBJECT (session, "reconnecting to %s", session->url);
-  session->play_after_setup = session->want_play;
-  start_connect (session);
-}
 
 /* ---------------------------------------------------------------------- */
 /* closing */
@@ -1594,7 +1421,7 @@ close_finish (gpointer data)
 {
   GstResilientSession *session = data;
 
-  drop_transport (session);
+  gst_resilient_session_drop_transport (session);
   session->command_running = FALSE;
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
   return G_SOURCE_REMOVE;
