@@ -34,6 +34,15 @@
  *   (string: idle, connecting, negotiating, ready, playing, recovering,
  *   closing, closed, failed), `previous` (string), `reason` (string, only
  *   when there is one, e.g. why a transport switch happened or why it failed).
+ * * `resilientrtsp-reconnecting`: a lost session will be re-established:
+ *   `attempt` (guint), `delay-ms` (guint64), `class` (string, the failure
+ *   class), `error` (string), `transport` (string: udp, tcp, udp-mcast,
+ *   any), `reason` (string, the retry strategy's explanation).
+ * * `resilientrtsp-recovered`: PLAY answered again after an outage:
+ *   `outage-ms` (guint64), `attempts` (guint).
+ * * `resilientrtsp-streams-changed`: a re-established session describes
+ *   other streams than before: `streams` (guint, now), `added` (guint, new
+ *   pads), `missing` (guint, pads that stay but get no data).
  * * `resilientrtsp-stats`: every #GstResilientRtspSrc:stats-interval
  *   milliseconds; the same structure as the #GstResilientRtspSrc:stats
  *   property.
@@ -889,12 +898,26 @@ on_streams_ready (GstResilientSession * session, GPtrArray * streams,
     gpointer user_data)
 {
   GstResilientRtspSrc *src = user_data;
+  guint before = gst_resilient_media_n_streams (src->media);
   guint added = gst_resilient_media_configure (src->media, streams);
+  guint missing = before + added - streams->len;
 
-  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len, added);
+  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len,
+      added);
   if (!src->no_more_pads) {
     src->no_more_pads = TRUE;
     gst_element_no_more_pads (GST_ELEMENT (src));
+  } else if (added > 0 || missing > 0) {
+    /* a re-established session describes other streams: new ones got new
+     * pads, vanished ones keep theirs (silent) */
+    GstStructure *s = gst_structure_new ("resilientrtsp-streams-changed",
+        "streams", G_TYPE_UINT, streams->len,
+        "added", G_TYPE_UINT, added,
+        "missing", G_TYPE_UINT, missing, NULL);
+
+    GST_INFO_OBJECT (src, "%" GST_PTR_FORMAT, s);
+    gst_element_post_message (GST_ELEMENT (src),
+        gst_message_new_element (GST_OBJECT (src), s));
   }
 }
 

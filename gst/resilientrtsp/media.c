@@ -475,6 +475,17 @@ gst_resilient_media_configure (GstResilientMedia * media, GPtrArray * streams)
   return added;
 }
 
+guint
+gst_resilient_media_n_streams (GstResilientMedia * media)
+{
+  guint n;
+
+  g_mutex_lock (&media->lock);
+  n = media->streams->len;
+  g_mutex_unlock (&media->lock);
+  return n;
+}
+
 static void
 send_sticky_events (GstResilientMedia * media, MediaStream * stream)
 {

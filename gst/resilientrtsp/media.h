@@ -74,6 +74,9 @@ G_GNUC_INTERNAL GstElement *gst_resilient_media_get_manager (GstResilientMedia *
 G_GNUC_INTERNAL guint gst_resilient_media_configure (GstResilientMedia * media,
     GPtrArray * streams);
 
+/* How many streams have a receive path (and a pad). */
+G_GNUC_INTERNAL guint gst_resilient_media_n_streams (GstResilientMedia * media);
+
 /* Pushes an RTP/RTCP packet of stream @index into rtpbin, timestamped with
  * the bin's running time. Any thread (the I/O thread in practice). */
 G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint index,
