@@ -25,13 +25,17 @@
  * Auto mode (initial-delay, multiplier and jitter do not apply):
  *  - delay of attempt n, for an outage of age a (now − its first failure):
  *      n = 1: 0;  n ≥ 2: min (100 ms × 2^(n−2), ceiling (a)), where
- *      ceiling (a) = 1 s while a < 10 s (young: 0, 100, 200, 400, 800 ms,
- *      1 s, 1 s …, so a server that is back is found within ~1 s),
- *      1 s + (a − 10 s) × 0.08 for 10 s ≤ a < 60 s (ageing: 1 → 5 s),
+ *      ceiling (a) = 200 ms while a < 10 s (young: 0, 100, 200, 200 ms …,
+ *      so a server that is back is found within ~0.2 s — the recovery
+ *      benchmark's goal is a median under 250 ms from the server accepting
+ *      to the first buffer),
+ *      200 ms + (a − 10 s) × 0.096 for 10 s ≤ a < 60 s (ageing: 0.2 → 5 s),
  *      a / 12 from 60 s on (old: 5 s at 1 min, 10 s at 2 min …);
- *  - circuit breaker: when the 3 latest recoveries all lie within the 60 s
- *    before an outage starts (a flapping server), that outage's delays are
- *    2 s × 2^(n−1) (2, 4, 8 s …) instead;
+ *  - circuit breaker: a server in a crash loop — the 3 latest recoveries
+ *    each played less than 2 s before the next loss — gets that outage's
+ *    delays as 1 s × 2^(n−1) (1, 2, 4 s …) instead, so a server that dies
+ *    as soon as clients reconnect is not hammered. A camera that simply
+ *    reboots often (each session playing a while) does not trip it;
  *  - max-delay caps it all, a Retry-After raises it;
  *  - transport, first rule that applies: the RETRY_OTHER_TRANSPORT rule
  *    above; on the first attempt of an outage, the transport of the latest
@@ -53,12 +57,12 @@ GST_DEBUG_CATEGORY_STATIC (retry_debug);
 
 #define AUTO_STEP (100 * GST_MSECOND)
 #define AUTO_YOUNG_AGE (10 * GST_SECOND)
-#define AUTO_YOUNG_CEILING (1 * GST_SECOND)
+#define AUTO_YOUNG_CEILING (200 * GST_MSECOND)
 #define AUTO_AGEING_AGE (60 * GST_SECOND)
 #define AUTO_AGEING_CEILING (5 * GST_SECOND)
 #define BREAKER_RECOVERIES 3
-#define BREAKER_WINDOW (60 * GST_SECOND)
-#define BREAKER_DELAY (2 * GST_SECOND)
+#define BREAKER_SHORT_LIFE (2 * GST_SECOND)
+#define BREAKER_DELAY (1 * GST_SECOND)
 #define ALTERNATE_AFTER 2
 
 struct _GstResilientRetry
@@ -79,8 +83,8 @@ struct _GstResilientRetry
   /* history */
   guint recoveries;
   GstRTSPLowerTrans working_transport;  /* of the latest recovery, 0 = none */
-  GstClockTime recent[BREAKER_RECOVERIES];      /* latest recoveries, ring */
-  guint recent_pos;
+  GstClockTime last_recovery;   /* NONE before the first */
+  guint short_lives;            /* consecutive recoveries lost within BREAKER_SHORT_LIFE */
 };
 
 static const GEnumValue strategies[] = {
@@ -167,7 +171,6 @@ gst_resilient_retry_new (const GstResilientRetrySettings * settings,
 {
   static gsize initialized = 0;
   GstResilientRetry *retry;
-  guint i;
 
   g_return_val_if_fail (settings != NULL, NULL);
 
@@ -188,8 +191,7 @@ gst_resilient_retry_new (const GstResilientRetrySettings * settings,
   retry->allowed = GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
       GST_RTSP_LOWER_TRANS_TCP | GST_RTSP_LOWER_TRANS_HTTP |
       GST_RTSP_LOWER_TRANS_TLS;
-  for (i = 0; i < BREAKER_RECOVERIES; i++)
-    retry->recent[i] = GST_CLOCK_TIME_NONE;
+  retry->last_recovery = GST_CLOCK_TIME_NONE;
   return retry;
 }
 
@@ -235,18 +237,18 @@ auto_ceiling (GstClockTime age)
   return age / 12;
 }
 
+/* At the start of an outage: did the session recovered last play only
+ * briefly, for the BREAKER_RECOVERIES-th time in a row? */
 static gboolean
 is_flapping (GstResilientRetry * retry, GstClockTime now)
 {
-  guint i;
-
-  for (i = 0; i < BREAKER_RECOVERIES; i++) {
-    GstClockTime t = retry->recent[i];
-
-    if (!GST_CLOCK_TIME_IS_VALID (t) || t > now || now - t > BREAKER_WINDOW)
-      return FALSE;
-  }
-  return TRUE;
+  if (GST_CLOCK_TIME_IS_VALID (retry->last_recovery) &&
+      now >= retry->last_recovery &&
+      now - retry->last_recovery < BREAKER_SHORT_LIFE)
+    retry->short_lives++;
+  else
+    retry->short_lives = 0;
+  return retry->short_lives >= BREAKER_RECOVERIES;
 }
 
 /* The RETRY_OTHER_TRANSPORT rule; 0 when it does not apply. */
@@ -421,8 +423,8 @@ gst_resilient_retry_next (GstResilientRetry * retry, GstClockTime now,
   /* auto: outage 0.3 s old, attempt 3 in 200 ms over tcp (UDP stalled) */
   g_string_printf (r, "%s: ", strategy_nick (s->strategy));
   if (retry->breaker)
-    g_string_append_printf (r, "server flapping (%u recoveries within 60 s), "
-        "circuit open, ", BREAKER_RECOVERIES);
+    g_string_append_printf (r, "server flapping (%u sessions in a row lost "
+        "within 2 s of recovering), circuit open, ", retry->short_lives);
   if (s->strategy == GST_RESILIENT_RETRY_AUTO)
     g_string_append_printf (r, "outage %" G_GUINT64_FORMAT ".%u s old, ",
         age / GST_SECOND, (guint) ((age % GST_SECOND) / (100 * GST_MSECOND)));
@@ -484,8 +486,7 @@ gst_resilient_retry_recovered (GstResilientRetry * retry, GstClockTime now,
   duration = now > retry->outage_start ? now - retry->outage_start : 0;
   retry->in_outage = FALSE;
   retry->recoveries++;
-  retry->recent[retry->recent_pos] = now;
-  retry->recent_pos = (retry->recent_pos + 1) % BREAKER_RECOVERIES;
+  retry->last_recovery = now;
   GST_INFO ("recovered over %s after %u attempts, outage lasted %"
       GST_TIME_FORMAT, transport_name (transport), retry->attempts,
       GST_TIME_ARGS (duration));

@@ -505,8 +505,8 @@ GST_END_TEST;
 GST_START_TEST (test_auto_young)
 {
   GstResilientRetrySettings s = settings_for (GST_RESILIENT_RETRY_AUTO);
-  const GstClockTime young[8] = { 0, 100 * MS, 200 * MS, 400 * MS, 800 * MS,
-    1 * S, 1 * S, 1 * S
+  const GstClockTime young[8] = { 0, 100 * MS, 200 * MS, 200 * MS, 200 * MS,
+    200 * MS, 200 * MS, 200 * MS
   };
   GstResilientRetry *retry;
 
@@ -520,11 +520,11 @@ GST_START_TEST (test_auto_young)
   gst_resilient_retry_free (retry);
 
   /* max-delay still caps */
-  s.max_delay = 300 * MS;
+  s.max_delay = 150 * MS;
   retry = gst_resilient_retry_new (&s, 1);
   {
-    const GstClockTime capped[8] = { 0, 100 * MS, 200 * MS, 300 * MS,
-      300 * MS, 300 * MS, 300 * MS, 300 * MS
+    const GstClockTime capped[8] = { 0, 100 * MS, 150 * MS, 150 * MS,
+      150 * MS, 150 * MS, 150 * MS, 150 * MS
     };
     check_sequence (retry, T0, capped, 8);
   }
@@ -561,9 +561,9 @@ GST_START_TEST (test_auto_ageing)
     GstClockTime age;
     GstClockTime delay;
   } table[] = {
-    {9 * S, 1 * S},
-    {10 * S, 1 * S},
-    {35 * S, 3 * S},            /* 1 s + 25 s × 0.08 */
+    {9 * S, 200 * MS},
+    {10 * S, 200 * MS},
+    {35 * S, 2600 * MS},        /* 0.2 s + 25 s × 0.096 */
     {60 * S, 5 * S},
     {120 * S, 10 * S},          /* age / 12 */
     {300 * S, 25 * S},
@@ -718,49 +718,49 @@ GST_START_TEST (test_auto_circuit_breaker)
   GstResilientRetryDecision d;
   gchar *reason = NULL;
 
-  /* recoveries 90 s apart: never flapping */
+  /* a camera that reboots often, each session playing ~10 s: no breaker */
   fail_unless (short_outage (retry, T0, NULL) == 0);
-  fail_unless (short_outage (retry, T0 + 90 * S, NULL) == 0);
-  fail_unless (short_outage (retry, T0 + 180 * S, NULL) == 0);
-  fail_unless (short_outage (retry, T0 + 270 * S, NULL) == 0);
+  fail_unless (short_outage (retry, T0 + 10 * S, NULL) == 0);
+  fail_unless (short_outage (retry, T0 + 20 * S, NULL) == 0);
+  fail_unless (short_outage (retry, T0 + 30 * S, NULL) == 0);
 
-  /* three within a minute */
-  fail_unless (short_outage (retry, T0 + 300 * S, NULL) == 0);
-  fail_unless (short_outage (retry, T0 + 320 * S, NULL) == 0);
-  fail_unless (short_outage (retry, T0 + 340 * S, NULL) == 0);
+  /* a crash loop: sessions lost 0.9 s after recovering, three in a row */
+  fail_unless (short_outage (retry, T0 + 40 * S, NULL) == 0);
+  fail_unless (short_outage (retry, T0 + 41 * S, NULL) == 0);
+  fail_unless (short_outage (retry, T0 + 42 * S, NULL) == 0);
   fail_unless_equals_int (gst_resilient_retry_get_recoveries (retry), 7);
 
-  /* the fourth outage waits, and backs off */
-  fail_with (retry, T0 + 350 * S, GST_RESILIENT_ERROR_CONNECTION_LOST, TCP,
+  /* the third short life opens the circuit: waits, and backs off */
+  fail_with (retry, T0 + 43 * S, GST_RESILIENT_ERROR_CONNECTION_LOST, TCP,
       NONE, &d);
-  fail_unless (d.delay == 2 * S, "%s", d.reason);
+  fail_unless (d.delay == 1 * S, "%s", d.reason);
   fail_unless (strstr (d.reason, "circuit open") != NULL, "%s", d.reason);
   gst_resilient_retry_decision_clear (&d);
-  fail_with (retry, T0 + 352 * S, GST_RESILIENT_ERROR_REFUSED, TCP, NONE, &d);
+  fail_with (retry, T0 + 44 * S, GST_RESILIENT_ERROR_REFUSED, TCP, NONE, &d);
+  fail_unless (d.delay == 2 * S);
+  gst_resilient_retry_decision_clear (&d);
+  fail_with (retry, T0 + 46 * S, GST_RESILIENT_ERROR_REFUSED, TCP, NONE, &d);
   fail_unless (d.delay == 4 * S);
   gst_resilient_retry_decision_clear (&d);
-  fail_with (retry, T0 + 356 * S, GST_RESILIENT_ERROR_REFUSED, TCP, NONE, &d);
-  fail_unless (d.delay == 8 * S);
-  gst_resilient_retry_decision_clear (&d);
-  gst_resilient_retry_recovered (retry, T0 + 365 * S, TCP);
+  gst_resilient_retry_recovered (retry, T0 + 50 * S, TCP);
 
-  /* still flapping (320, 340, 365 within 60 s of 370) */
-  fail_unless (short_outage (retry, T0 + 370 * S, &reason) == 2 * S);
+  /* lost again 0.9 s later: still open */
+  fail_unless (short_outage (retry, T0 + 51 * S, &reason) == 1 * S);
   g_free (reason);
-  /* calm again once the latest three are spread over more than a minute */
-  fail_unless (short_outage (retry, T0 + 500 * S, &reason) == 0);
+  /* a session that played for a while closes it again */
+  fail_unless (short_outage (retry, T0 + 60 * S, &reason) == 0);
   fail_unless (strstr (reason, "circuit") == NULL, "%s", reason);
   g_free (reason);
 
   gst_resilient_retry_free (retry);
 
   /* max-delay caps the breaker too */
-  s.max_delay = 1 * S;
+  s.max_delay = 500 * MS;
   retry = gst_resilient_retry_new (&s, 1);
   short_outage (retry, T0, NULL);
   short_outage (retry, T0 + 1 * S, NULL);
   short_outage (retry, T0 + 2 * S, NULL);
-  fail_unless (short_outage (retry, T0 + 3 * S, NULL) == 1 * S);
+  fail_unless (short_outage (retry, T0 + 3 * S, NULL) == 500 * MS);
   gst_resilient_retry_free (retry);
 }
 
