@@ -143,6 +143,8 @@ on_bus_message (GstBus * bus, GstMessage * msg, RrPipeline * p)
         g_free (p->last_reconnect_class);
         p->last_reconnect_class =
             g_strdup (gst_structure_get_string (s, "class"));
+        g_ptr_array_add (p->reconnect_classes,
+            g_strdup (p->last_reconnect_class));
       } else if (gst_structure_has_name (s, "resilientrtsp-recovered")) {
         p->recovered++;
       } else if (gst_structure_has_name (s, "resilientrtsp-stats")) {
@@ -172,6 +174,7 @@ rr_pipeline_new (const gchar * url, const gchar * first_prop, ...)
   p->pads = g_ptr_array_new ();
   p->states = g_ptr_array_new_with_free_func (g_free);
   p->reasons = g_ptr_array_new_with_free_func (g_free);
+  p->reconnect_classes = g_ptr_array_new_with_free_func (g_free);
 
   p->pipeline = gst_pipeline_new (NULL);
   p->src = gst_element_factory_make ("resilientrtspsrc", NULL);
@@ -229,6 +232,7 @@ rr_pipeline_free (RrPipeline * p)
   g_ptr_array_unref (p->pads);
   g_ptr_array_unref (p->states);
   g_ptr_array_unref (p->reasons);
+  g_ptr_array_unref (p->reconnect_classes);
   g_clear_error (&p->error);
   g_free (p->error_class);
   g_free (p->last_reconnect_class);
@@ -342,6 +346,27 @@ gboolean
 rr_pipeline_wait_stats (RrPipeline * p, guint n_messages)
 {
   return wait_for (p, have_stats, GUINT_TO_POINTER (n_messages));
+}
+
+void
+rr_pipeline_assert_clean_downstream (RrPipeline * p, guint n_pads)
+{
+  guint i;
+
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->pads->len, n_pads);
+  for (i = 0; i < p->pads->len; i++) {
+    RrPadInfo *info = g_ptr_array_index (p->pads, i);
+
+    fail_unless (info->eos == 0, "%s: %u EOS", info->name, info->eos);
+    fail_unless (info->flushes == 0, "%s: %u flushes", info->name,
+        info->flushes);
+    fail_unless (info->pts_regressions == 0, "%s: %u PTS regressions",
+        info->name, info->pts_regressions);
+  }
+  fail_unless (p->error == NULL, "error: %s",
+      p->error ? p->error->message : "");
+  g_mutex_unlock (&p->lock);
 }
 
 gboolean

@@ -41,6 +41,7 @@ typedef struct
   guint reconnecting;           /* resilientrtsp-reconnecting messages */
   guint recovered;              /* resilientrtsp-recovered messages */
   gchar *last_reconnect_class;  /* "class" of the last reconnecting message */
+  GPtrArray *reconnect_classes; /* gchar*: "class" of every reconnecting one */
   GstStructure *last_stats;
   guint before_send;
   guint on_sdp;
@@ -69,6 +70,11 @@ gboolean rr_pipeline_wait_recovered (RrPipeline * p, guint n_messages);
 guint rr_pipeline_total_buffers (RrPipeline * p);
 /* Waits until the total buffer count exceeds @than by at least @more. */
 gboolean rr_pipeline_wait_more_buffers (RrPipeline * p, guint than, guint more);
+
+/* Asserts what a recovered stream must look like downstream: exactly
+ * @n_pads pads, none saw EOS, a flush or a PTS going backwards, and no
+ * error was posted. */
+void rr_pipeline_assert_clean_downstream (RrPipeline * p, guint n_pads);
 
 /* Whether any resilientrtsp-state reason contains @text. */
 gboolean rr_pipeline_has_reason (RrPipeline * p, const gchar * text);

@@ -24,26 +24,6 @@ start_server_on (guint port)
 }
 
 static void
-assert_clean_downstream (RrPipeline * p, guint n_pads)
-{
-  guint i;
-
-  g_mutex_lock (&p->lock);
-  fail_unless_equals_int (p->pads->len, n_pads);
-  for (i = 0; i < p->pads->len; i++) {
-    RrPadInfo *info = g_ptr_array_index (p->pads, i);
-
-    fail_unless_equals_int (info->eos, 0);
-    fail_unless_equals_int (info->flushes, 0);
-    fail_unless (info->pts_regressions == 0, "%s: %u PTS regressions",
-        info->name, info->pts_regressions);
-  }
-  fail_unless (p->error == NULL, "error: %s",
-      p->error ? p->error->message : "");
-  g_mutex_unlock (&p->lock);
-}
-
-static void
 survive_restarts (GstRTSPLowerTrans protocols)
 {
   RrTestServer *server = start_server_on (0);
@@ -71,7 +51,7 @@ survive_restarts (GstRTSPLowerTrans protocols)
         "round %u: no data after recovery", round);
   }
 
-  assert_clean_downstream (p, 2);
+  rr_pipeline_assert_clean_downstream (p, 2);
   fail_unless (rr_pipeline_wait_state_count (p, "recovering", 3));
   rr_pipeline_free (p);
 
@@ -116,7 +96,7 @@ GST_START_TEST (test_stall_recovers)
   fail_unless (rr_pipeline_wait_recovered (p, 1), "%s",
       p->error ? p->error->message : "not recovered");
   fail_unless (rr_pipeline_wait_more_buffers (p, before, 20));
-  assert_clean_downstream (p, 2);
+  rr_pipeline_assert_clean_downstream (p, 2);
 
   rr_pipeline_free (p);
   g_free (url);
