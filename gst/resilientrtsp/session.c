@@ -1248,8 +1248,11 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   /* also records the transport that works, for the next outage */
   outage = gst_resilient_retry_recovered (session->retry,
       g_get_monotonic_time () * 1000, session->transport);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING,
+      NULL);
+  /* after the state: an application reading "state" on "recovered" sees
+   * playing */
   if (attempts > 0) {
-
     g_mutex_lock (&session->lock);
     session->recoveries++;
     g_mutex_unlock (&session->lock);
@@ -1260,8 +1263,6 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
       session->callbacks.recovered (session, outage, attempts,
           session->user_data);
   }
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING,
-      NULL);
   if (session->callbacks.playing && !gst_resilient_session_is_closed (session))
     session->callbacks.playing (session, session->streams, session->user_data);
   release_held_packets (session);

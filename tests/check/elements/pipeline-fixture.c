@@ -147,6 +147,13 @@ on_bus_message (GstBus * bus, GstMessage * msg, RrPipeline * p)
             g_strdup (p->last_reconnect_class));
       } else if (gst_structure_has_name (s, "resilientrtsp-recovered")) {
         p->recovered++;
+      } else if (gst_structure_has_name (s,
+              "resilientrtsp-streams-changed")) {
+        guint added = 0;
+
+        gst_structure_get_uint (s, "added", &added);
+        p->streams_changed++;
+        p->streams_added += added;
       } else if (gst_structure_has_name (s, "resilientrtsp-stats")) {
         p->stats_messages++;
         if (p->last_stats)
@@ -487,4 +494,16 @@ rr_pipeline_wait_more_buffers (RrPipeline * p, guint than, guint more)
   MoreCond c = { than, more };
 
   return wait_for (p, have_more_buffers, &c) && p->error == NULL;
+}
+
+static gboolean
+have_streams_changed (RrPipeline * p, gconstpointer data)
+{
+  return p->streams_changed >= GPOINTER_TO_UINT (data);
+}
+
+gboolean
+rr_pipeline_wait_streams_changed (RrPipeline * p, guint n_messages)
+{
+  return wait_for (p, have_streams_changed, GUINT_TO_POINTER (n_messages));
 }

@@ -40,6 +40,8 @@ typedef struct
   guint stats_messages;
   guint reconnecting;           /* resilientrtsp-reconnecting messages */
   guint recovered;              /* resilientrtsp-recovered messages */
+  guint streams_changed;        /* resilientrtsp-streams-changed messages */
+  guint streams_added;          /* their "added", summed */
   gchar *last_reconnect_class;  /* "class" of the last reconnecting message */
   GPtrArray *reconnect_classes; /* gchar*: "class" of every reconnecting one */
   GstStructure *last_stats;
@@ -66,6 +68,7 @@ gboolean rr_pipeline_wait_state_count (RrPipeline * p, const gchar * state,
 gboolean rr_pipeline_wait_stats (RrPipeline * p, guint n_messages);
 gboolean rr_pipeline_wait_reconnecting (RrPipeline * p, guint n_messages);
 gboolean rr_pipeline_wait_recovered (RrPipeline * p, guint n_messages);
+gboolean rr_pipeline_wait_streams_changed (RrPipeline * p, guint n_messages);
 /* Total buffers over all pads. */
 guint rr_pipeline_total_buffers (RrPipeline * p);
 /* Waits until the total buffer count exceeds @than by at least @more. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pipeline-fixture.h"
+#include "quirkserver.h"
 #include "testserver.h"
 
 /* GstResilientRetryStrategy values (the enum is internal to the plugin) */
@@ -174,6 +175,59 @@ GST_START_TEST (test_state_property)
 
 GST_END_TEST;
 
+/* An SDP with one stream more than the quirk server's default one. */
+static const gchar two_streams_sdp[] =
+    "v=0\r\n"
+    "o=- 0 0 IN IP4 127.0.0.1\r\n"
+    "s=two streams\r\n"
+    "t=0 0\r\n"
+    "a=control:*\r\n"
+    "m=video 0 RTP/AVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "a=fmtp:96 packetization-mode=1\r\n"
+    "a=control:track1\r\n"
+    "m=audio 0 RTP/AVP 0\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n" "a=control:track2\r\n";
+
+GST_START_TEST (test_streams_changed_after_recovery)
+{
+  RrQuirkServer *server = rr_quirk_server_new ();
+  gchar *url = rr_quirk_server_get_url (server, "/test");
+  /* the MOCK server answers PLAY but sends no media: the stall detector
+   * re-establishes the session, which then describes two streams */
+  RrPipeline *p = rr_pipeline_new (url, "protocols", GST_RTSP_LOWER_TRANS_TCP,
+      "stall-timeout", 300, NULL);
+  gchar *reply;
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_state (p, "playing"));
+  fail_unless_equals_int (p->pads->len, 1);
+
+  reply = g_strdup_printf ("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\n"
+      "Content-Type: application/sdp\r\n"
+      "Content-Base: rtsp://127.0.0.1:{port}/test/\r\n"
+      "Content-Length: %u\r\n\r\n%s", (guint) strlen (two_streams_sdp),
+      two_streams_sdp);
+  rr_quirk_server_set (server, "DESCRIBE", RR_QUIRK_REPLY, reply);
+
+  fail_unless (rr_pipeline_wait_streams_changed (p, 1), "%s",
+      p->error ? p->error->message : "no streams-changed message");
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->streams_added, 1);
+  /* the first pad stayed, the new stream got one */
+  fail_unless_equals_int (p->pads->len, 2);
+  fail_unless (p->error == NULL);
+  g_mutex_unlock (&p->lock);
+  fail_unless (rr_pipeline_wait_recovered (p, 1));
+
+  rr_pipeline_free (p);
+  g_free (reply);
+  g_free (url);
+  rr_quirk_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 resilientrtspsrc_recovery_suite (void)
 {
@@ -183,6 +237,7 @@ resilientrtspsrc_recovery_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_state_property);
+  tcase_add_test (tc, test_streams_changed_after_recovery);
   tcase_add_test (tc, test_server_restarts_udp);
   tcase_add_test (tc, test_server_restarts_tcp);
   tcase_add_test (tc, test_stall_recovers);
