@@ -902,8 +902,7 @@ on_streams_ready (GstResilientSession * session, GPtrArray * streams,
   guint added = gst_resilient_media_configure (src->media, streams);
   guint missing = before + added - streams->len;
 
-  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len,
-      added);
+  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len, added);
   if (!src->no_more_pads) {
     src->no_more_pads = TRUE;
     gst_element_no_more_pads (GST_ELEMENT (src));
@@ -936,21 +935,6 @@ on_playing (GstResilientSession * session, GPtrArray * streams,
   }
 }
 
-static const gchar *
-transport_nick (GstRTSPLowerTrans transport)
-{
-  switch (transport) {
-    case GST_RTSP_LOWER_TRANS_UDP:
-      return "udp";
-    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
-      return "udp-mcast";
-    case GST_RTSP_LOWER_TRANS_TCP:
-      return "tcp";
-    default:
-      return "any";
-  }
-}
-
 static void
 on_reconnecting (GstResilientSession * session, guint attempt,
     GstClockTime delay, const GError * error, GstRTSPLowerTrans transport,
@@ -963,7 +947,8 @@ on_reconnecting (GstResilientSession * session, guint attempt,
       "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
       gst_resilient_error_code_nick (error->code) : "internal",
       "error", G_TYPE_STRING, error->message,
-      "transport", G_TYPE_STRING, transport_nick (transport),
+      "transport", G_TYPE_STRING,
+      gst_resilient_session_transport_name (transport, "any"),
       "reason", G_TYPE_STRING, reason ? reason : "", NULL);
 
   GST_INFO_OBJECT (src, "reconnecting: %" GST_PTR_FORMAT, s);

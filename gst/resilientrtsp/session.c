@@ -1492,8 +1492,9 @@ gst_resilient_session_send_rtcp (GstResilientSession * session, guint index,
   gst_buffer_unref (buf);
 }
 
-static const gchar *
-transport_name (GstRTSPLowerTrans transport)
+const gchar *
+gst_resilient_session_transport_name (GstRTSPLowerTrans transport,
+    const gchar * none)
 {
   switch (transport) {
     case GST_RTSP_LOWER_TRANS_UDP:
@@ -1503,7 +1504,7 @@ transport_name (GstRTSPLowerTrans transport)
     case GST_RTSP_LOWER_TRANS_TCP:
       return "tcp";
     default:
-      return "none";
+      return none;
   }
 }
 
@@ -1520,14 +1521,15 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
     conn = g_object_ref (session->conn);
   gst_structure_set (stats,
       "state", G_TYPE_STRING, gst_resilient_session_state_name (session->state),
-      "transport", G_TYPE_STRING, transport_name (session->transport),
-      "url", G_TYPE_STRING, session->settings.location ?
-      session->settings.location : "",
-      "connect-ms", G_TYPE_UINT64, session->connect_us >= 0 ?
-      (guint64) session->connect_us / 1000 : (guint64) 0,
-      "bytes-received", G_TYPE_UINT64, session->bytes,
-      "packets-received", G_TYPE_UINT64, session->packets,
-      "reconnects", G_TYPE_UINT, session->recoveries, NULL);
+      "transport", G_TYPE_STRING,
+      gst_resilient_session_transport_name (session->transport, "none"), "url",
+      G_TYPE_STRING,
+      session->settings.location ? session->settings.location : "",
+      "connect-ms", G_TYPE_UINT64,
+      session->connect_us >=
+      0 ? (guint64) session->connect_us / 1000 : (guint64) 0, "bytes-received",
+      G_TYPE_UINT64, session->bytes, "packets-received", G_TYPE_UINT64,
+      session->packets, "reconnects", G_TYPE_UINT, session->recoveries, NULL);
   g_mutex_unlock (&session->lock);
 
   if (conn) {

@@ -37,6 +37,10 @@ typedef enum
 
 G_GNUC_INTERNAL const gchar *gst_resilient_session_state_name (GstResilientSessionState state);
 
+/* "udp", "udp-mcast", "tcp", or @none for anything else (e.g. 0). */
+G_GNUC_INTERNAL const gchar *gst_resilient_session_transport_name (GstRTSPLowerTrans transport,
+    const gchar * none);
+
 typedef struct
 {
   gchar *location;              /* rtsp[u|t]://[user:pw@]host[:port]/path */
