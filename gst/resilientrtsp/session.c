@@ -552,12 +552,9 @@ gst_resilient_session_new_request (GstResilientSession * session,
   if (session->settings.user_agent)
     gst_rtsp_message_add_header (msg, GST_RTSP_HDR_USER_AGENT,
         session->settings.user_agent);
-  if (session->session_id && method != GST_RTSP_OPTIONS
-      && method != GST_RTSP_DESCRIBE)
-    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_SESSION,
-        session->session_id);
-  if (session->session_id && method == GST_RTSP_OPTIONS
-      && session->current == CMD_KEEPALIVE)
+  /* every request of the session carries it; OPTIONS only as keep-alive */
+  if (session->session_id && method != GST_RTSP_DESCRIBE &&
+      (method != GST_RTSP_OPTIONS || session->current == CMD_KEEPALIVE))
     gst_rtsp_message_add_header (msg, GST_RTSP_HDR_SESSION,
         session->session_id);
   return msg;
