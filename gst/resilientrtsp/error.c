@@ -91,6 +91,55 @@ gst_resilient_error_get_action (const GError * error)
   }
 }
 
+GType
+gst_resilient_error_classes_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type)) {
+    /* one flag per class, named as the class; never freed (GType data) */
+    GFlagsValue *values = g_new0 (GFlagsValue, G_N_ELEMENTS (error_codes));
+    GType t;
+    guint i;
+
+    for (i = 0; error_codes[i].value_nick; i++) {
+      values[i].value = GST_RESILIENT_ERROR_CLASS (error_codes[i].value);
+      values[i].value_name = error_codes[i].value_name;
+      values[i].value_nick = error_codes[i].value_nick;
+    }
+    t = g_flags_register_static ("GstResilientErrorClasses", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GstResilientErrorClasses
+gst_resilient_error_classes_fail_default (void)
+{
+  GstResilientErrorClasses classes = 0;
+  guint i;
+
+  for (i = 0; error_codes[i].value_nick; i++) {
+    GError e = { GST_RESILIENT_ERROR, error_codes[i].value, NULL };
+
+    if (gst_resilient_error_get_action (&e) == GST_RESILIENT_ERROR_ACTION_FAIL)
+      classes |= GST_RESILIENT_ERROR_CLASS (error_codes[i].value);
+  }
+  return classes;
+}
+
+gboolean
+gst_resilient_error_in_classes (const GError * error,
+    GstResilientErrorClasses classes)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (error->domain != GST_RESILIENT_ERROR || error->code < 0 ||
+      error->code > GST_RESILIENT_ERROR_INTERNAL)
+    return FALSE;
+  return (classes & GST_RESILIENT_ERROR_CLASS (error->code)) != 0;
+}
+
 GstResilientErrorCode
 gst_resilient_error_code_from_status (GstRTSPStatusCode status)
 {

@@ -87,6 +87,28 @@ G_GNUC_INTERNAL const gchar *gst_resilient_error_code_nick (GstResilientErrorCod
 G_GNUC_INTERNAL GstResilientErrorAction
 gst_resilient_error_get_action (const GError * error);
 
+/**
+ * GstResilientErrorClasses:
+ * A set of error classes: bit (1 << code) for each GstResilientErrorCode.
+ * Registered as a GFlags type whose nicks are the class nicks, so a property
+ * of this type reads "auth+not-found" in gst-launch-1.0 and gst-inspect-1.0.
+ */
+typedef guint GstResilientErrorClasses;
+
+#define GST_RESILIENT_ERROR_CLASS(code) (1u << (code))
+#define GST_TYPE_RESILIENT_ERROR_CLASSES (gst_resilient_error_classes_get_type ())
+
+G_GNUC_INTERNAL GType gst_resilient_error_classes_get_type (void);
+
+/* The classes whose action is FAIL: the default fail-fast set. */
+G_GNUC_INTERNAL GstResilientErrorClasses
+gst_resilient_error_classes_fail_default (void);
+
+/* TRUE when @error is of our domain and its class is in @classes. */
+G_GNUC_INTERNAL gboolean
+gst_resilient_error_in_classes (const GError * error,
+    GstResilientErrorClasses classes);
+
 /* The code for an RTSP response status (>= 300). */
 G_GNUC_INTERNAL GstResilientErrorCode
 gst_resilient_error_code_from_status (GstRTSPStatusCode status);

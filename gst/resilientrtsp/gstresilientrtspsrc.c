@@ -89,6 +89,7 @@ GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define DEFAULT_RETRY_MULTIPLIER 2.0
 #define DEFAULT_RETRY_JITTER 0.2
 #define DEFAULT_STALL_TIMEOUT_MS 5000
+#define DEFAULT_RETRY_INITIAL_CONNECT TRUE
 
 enum
 {
@@ -114,6 +115,8 @@ enum
   PROP_RETRY_MAX_DELAY,
   PROP_RETRY_MULTIPLIER,
   PROP_RETRY_JITTER,
+  PROP_RETRY_INITIAL_CONNECT,
+  PROP_FAIL_FAST,
   PROP_STALL_TIMEOUT,
   PROP_STATE,
 };
@@ -147,6 +150,7 @@ typedef struct
   GstResilientDepayloadMode depayload;
   guint stats_interval_ms;
   GstResilientRetrySettings retry;      /* times in ns */
+  gboolean retry_initial;
   guint stall_timeout_ms;
 } Settings;
 
@@ -407,8 +411,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * (the default: fast while an outage is young, backing off as it ages,
    * transport fallback, a circuit breaker for a flapping server; see
    * docs/element.md). Pads stay; downstream sees a gap, no EOS or error.
-   * Failures a retry cannot fix (auth, forbidden, not-found, method not
-   * allowed, other 4xx, TLS) are never retried.
+   * Failures whose class is in `fail-fast` (by default those a retry cannot
+   * fix: auth, forbidden, not-found, method not allowed, other 4xx, TLS) are
+   * never retried.
    */
   g_object_class_install_property (gobject_class, PROP_RETRY_STRATEGY,
       g_param_spec_enum ("retry-strategy", "Retry strategy",
@@ -466,6 +471,38 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
       g_param_spec_double ("retry-jitter", "Retry jitter",
           "Random spread of exponential-jitter delays (fraction)", 0.0, 1.0,
           DEFAULT_RETRY_JITTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:retry-initial-connect:
+   * Also retry when the session cannot be established in the first place
+   * (a camera that is off or rebooting when the pipeline starts), with the
+   * same strategy, `fail-fast` classes and bus messages as after a loss.
+   * Pads appear once it succeeds. An unknown host name ("dns") still fails
+   * at once at start — it is almost always a typo; once the stream has
+   * played, it is retried like any outage. FALSE: as rtspsrc, an initial
+   * failure is an error.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_INITIAL_CONNECT,
+      g_param_spec_boolean ("retry-initial-connect", "Retry initial connect",
+          "Also retry when the first connection fails (except an unknown "
+          "host name)", DEFAULT_RETRY_INITIAL_CONNECT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:fail-fast:
+   * Error classes that end the stream with an error at once instead of being
+   * retried. The default holds the classes a retry cannot fix: auth,
+   * forbidden, not-found, method-not-allowed, client-error (other 4xx), tls,
+   * no-streams, redirect, bad-url. Remove one for a camera that answers it
+   * while booting (e.g. `fail-fast="auth+tls"` retries a 404), or add one
+   * (e.g. `+refused`) to give up on it.
+   */
+  g_object_class_install_property (gobject_class, PROP_FAIL_FAST,
+      g_param_spec_flags ("fail-fast", "Fail fast",
+          "Error classes that are never retried",
+          GST_TYPE_RESILIENT_ERROR_CLASSES,
+          gst_resilient_error_classes_fail_default (),
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstResilientRtspSrc:stall-timeout:
@@ -575,6 +612,8 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->retry.max_delay = DEFAULT_RETRY_MAX_DELAY_MS * GST_MSECOND;
   s->retry.multiplier = DEFAULT_RETRY_MULTIPLIER;
   s->retry.jitter = DEFAULT_RETRY_JITTER;
+  s->retry.fail_fast = gst_resilient_error_classes_fail_default ();
+  s->retry_initial = DEFAULT_RETRY_INITIAL_CONNECT;
   s->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
@@ -696,6 +735,12 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
     case PROP_RETRY_JITTER:
       s->retry.jitter = g_value_get_double (value);
       break;
+    case PROP_RETRY_INITIAL_CONNECT:
+      s->retry_initial = g_value_get_boolean (value);
+      break;
+    case PROP_FAIL_FAST:
+      s->retry.fail_fast = g_value_get_flags (value);
+      break;
     case PROP_STALL_TIMEOUT:
       s->stall_timeout_ms = g_value_get_uint (value);
       break;
@@ -791,6 +836,12 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RETRY_JITTER:
       g_value_set_double (value, s->retry.jitter);
+      break;
+    case PROP_RETRY_INITIAL_CONNECT:
+      g_value_set_boolean (value, s->retry_initial);
+      break;
+    case PROP_FAIL_FAST:
+      g_value_set_flags (value, s->retry.fail_fast);
       break;
     case PROP_STALL_TIMEOUT:
       g_value_set_uint (value, s->stall_timeout_ms);
@@ -1057,6 +1108,7 @@ start (GstResilientRtspSrc * src)
   ss.do_rtcp = src->settings.do_rtcp;
   ss.retry = src->settings.retry;
   ss.stall_timeout_ms = src->settings.stall_timeout_ms;
+  ss.retry_initial = src->settings.retry_initial;
   ms.latency_ms = src->settings.latency_ms;
   ms.depayload = src->settings.depayload;
   ms.do_rtcp = src->settings.do_rtcp;
@@ -1143,6 +1195,32 @@ cleanup (GstResilientRtspSrc * src)
     g_object_unref (session);
 }
 
+/* PLAYING → PAUSED on the way to READY/NULL is part of a shutdown, which
+ * sends TEARDOWN and never PAUSE: TRUE when this element or a bin above it
+ * is headed below PAUSED (a bin moves its children one step at a time, so
+ * only the ancestors know the final target). */
+static gboolean
+shutting_down (GstElement * element)
+{
+  GstObject *obj = gst_object_ref (GST_OBJECT (element));
+  gboolean down = FALSE;
+
+  while (obj != NULL && !down) {
+    GstObject *parent;
+
+    GST_OBJECT_LOCK (obj);
+    if (GST_IS_ELEMENT (obj))
+      down = GST_STATE_TARGET (obj) < GST_STATE_PAUSED;
+    GST_OBJECT_UNLOCK (obj);
+    parent = gst_object_get_parent (obj);
+    gst_object_unref (obj);
+    obj = parent;
+  }
+  if (obj)
+    gst_object_unref (obj);
+  return down;
+}
+
 static GstStateChangeReturn
 gst_resilient_rtsp_src_change_state (GstElement * element,
     GstStateChange transition)
@@ -1176,7 +1254,11 @@ gst_resilient_rtsp_src_change_state (GstElement * element,
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      if (!shutting_down (element))
+        gst_resilient_session_pause (src->session);
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:

@@ -10,9 +10,10 @@
  * attempt. Attempts are numbered from 1 per outage.
  *
  * All strategies:
- *  - a failure whose class is fail-fast (gst_resilient_error_get_action ()
- *    == FAIL: auth, forbidden, not-found, method-not-allowed, client-error,
- *    tls, bad-url, redirect, no-streams) gives up at once;
+ *  - a failure whose class is in the fail-fast set (settings->fail_fast;
+ *    the element's default is every class whose action is FAIL: auth,
+ *    forbidden, not-found, method-not-allowed, client-error, tls, bad-url,
+ *    redirect, no-streams) gives up at once;
  *  - none (or max-attempts 0) gives up on the first failure; otherwise the
  *    failure that would schedule attempt max-attempts + 1 gives up;
  *  - after a give-up, get_attempts() still returns the attempts made until
@@ -356,7 +357,7 @@ gst_resilient_retry_next (GstResilientRetry * retry, GstClockTime now,
   }
   age = now > retry->outage_start ? now - retry->outage_start : 0;
 
-  if (action == GST_RESILIENT_ERROR_ACTION_FAIL) {
+  if (error && gst_resilient_error_in_classes (error, s->fail_fast)) {
     g_string_printf (r, "%s: fail fast, a retry cannot fix it", class_name);
     goto give_up;
   }

@@ -44,6 +44,7 @@ typedef struct
   GstClockTime max_delay;
   gdouble multiplier;           /* exponential growth, >= 1.0 */
   gdouble jitter;               /* 0..1: delay × (1 ± jitter·u), u uniform in [0,1) */
+  guint fail_fast;              /* GstResilientErrorClasses that give up at once */
 } GstResilientRetrySettings;
 
 typedef struct
@@ -66,10 +67,11 @@ G_GNUC_INTERNAL void gst_resilient_retry_free (GstResilientRetry * retry);
  * gst_resilient_retry_next:
  * @now: monotonic time of the failure
  * @error: the failure (GST_RESILIENT_ERROR domain); its class decides:
- *   the classes whose gst_resilient_error_get_action() is FAIL (auth,
- *   forbidden, not-found, method-not-allowed, client-error, tls, bad-url,
- *   redirect, no-streams) give up at once (fail fast); everything else
- *   retries.
+ *   the classes in settings->fail_fast give up at once (by default those
+ *   whose gst_resilient_error_get_action() is FAIL: auth, forbidden,
+ *   not-found, method-not-allowed, client-error, tls, bad-url, redirect,
+ *   no-streams — see gst_resilient_error_classes_fail_default());
+ *   everything else retries.
  * @transport: the transport that was in use or being tried (0 if unknown)
  * @retry_after: a 503's Retry-After, GST_CLOCK_TIME_NONE if none; the delay
  *   is at least this (even beyond max-delay).

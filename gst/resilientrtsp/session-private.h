@@ -24,6 +24,7 @@ typedef enum
 {
   CMD_OPEN = 1,                 /* non-zero: commands are stored as pointers */
   CMD_PLAY,
+  CMD_PAUSE,
   CMD_KEEPALIVE,
   CMD_SWITCH_TO_TCP,
   CMD_RECONNECT,

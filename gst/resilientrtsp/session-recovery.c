@@ -1,5 +1,6 @@
 /* resilientrtsp
- * session-recovery.c: what happens when a session that played is lost —
+ * session-recovery.c: what happens when a session is lost (after it played,
+ * or before, with retry-initial-connect) —
  * the retry decision, the reconnect command, stall detection, and the
  * UDP → TCP switch of the `timeout` property.
  */
@@ -25,7 +26,7 @@ retry_tick (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* A played session is lost: ask the retry logic, and either schedule the
+/* A session is lost: ask the retry logic, and either schedule the
  * next attempt (TRUE, @error consumed) or give up (FALSE, @error extended
  * with the attempt count and left to the caller). I/O thread. */
 gboolean
@@ -57,7 +58,17 @@ gst_resilient_session_recover (GstResilientSession * session, GError * error)
 
   gst_resilient_session_send_teardown_best_effort (session);
   gst_resilient_session_drop_transport (session);
+  /* PLAY/PAUSE the element asked for meanwhile decide where the new session
+   * stops (e.g. the first PLAY while the initial connection was failing) */
+  g_mutex_lock (&session->lock);
+  for (GList * l = session->commands.head; l; l = l->next) {
+    if (GPOINTER_TO_INT (l->data) == CMD_PLAY)
+      session->want_play = TRUE;
+    else if (GPOINTER_TO_INT (l->data) == CMD_PAUSE)
+      session->want_play = FALSE;
+  }
   g_queue_clear (&session->commands);
+  g_mutex_unlock (&session->lock);
   session->command_running = FALSE;
   session->play_after_setup = FALSE;
 

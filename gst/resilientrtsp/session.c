@@ -50,8 +50,8 @@ held_packet_free (gpointer data)
 static void run_next_command (GstResilientSession * session);
 
 static const gchar *state_names[] = {
-  "idle", "connecting", "negotiating", "ready", "playing", "recovering",
-  "closing", "closed", "failed"
+  "idle", "connecting", "authenticating", "negotiating", "ready", "playing",
+  "paused", "recovering", "closing", "closed", "failed"
 };
 
 const gchar *
@@ -294,17 +294,35 @@ gst_resilient_session_drop_transport (GstResilientSession * session)
 
 
 
+/* Whether a failure goes to the retry logic (which may still give up) rather
+ * than straight to an error. */
+static gboolean
+may_recover (GstResilientSession * session, const GError * error)
+{
+  if (gst_resilient_session_is_closed (session))
+    return FALSE;
+  if (session->established)
+    return TRUE;
+  /* before the first PLAY was answered: only when asked for, with a URL that
+   * parsed, and not for an unknown host name, which at start is almost
+   * always a typo (later it is retried: a camera's name may come back) */
+  return session->settings.retry_initial && session->host != NULL &&
+      !g_error_matches (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_DNS);
+}
+
 void
 gst_resilient_session_fail (GstResilientSession * session, GError * error)
 {
-  if (session->established && !gst_resilient_session_is_closed (session) &&
+  if (may_recover (session, error) &&
       gst_resilient_session_recover (session, error))
     return;
 
   GST_WARNING_OBJECT (session, "session failed: %s", error->message);
 
   gst_resilient_session_drop_transport (session);
+  g_mutex_lock (&session->lock);
   g_queue_clear (&session->commands);
+  g_mutex_unlock (&session->lock);
   session->command_running = FALSE;
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_FAILED,
       error->message);
@@ -353,6 +371,13 @@ gst_resilient_session_play (GstResilientSession * session)
 {
   g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
   gst_resilient_session_enqueue (session, CMD_PLAY);
+}
+
+void
+gst_resilient_session_pause (GstResilientSession * session)
+{
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  gst_resilient_session_enqueue (session, CMD_PAUSE);
 }
 
 void
@@ -464,6 +489,7 @@ start_open (GstResilientSession * session)
 }
 
 static void send_keepalive (GstResilientSession * session);
+static void start_pause (GstResilientSession * session);
 
 static void
 run_next_command (GstResilientSession * session)
@@ -497,6 +523,9 @@ run_next_command (GstResilientSession * session)
       break;
     case CMD_PLAY:
       gst_resilient_session_start_play (session);
+      break;
+    case CMD_PAUSE:
+      start_pause (session);
       break;
     case CMD_KEEPALIVE:
       send_keepalive (session);
@@ -1294,12 +1323,17 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
 void
 gst_resilient_session_start_play (GstResilientSession * session)
 {
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
   GstRTSPMessage *msg;
 
-  if (gst_resilient_session_get_state (session) != GST_RESILIENT_SESSION_READY) {
-    GST_DEBUG_OBJECT (session, "PLAY skipped in state %s",
-        gst_resilient_session_state_name (gst_resilient_session_get_state
-            (session)));
+  if (state != GST_RESILIENT_SESSION_READY &&
+      state != GST_RESILIENT_SESSION_PAUSED) {
+    /* being re-established: it plays once set up */
+    if (state == GST_RESILIENT_SESSION_RECOVERING)
+      session->want_play = TRUE;
+    GST_DEBUG_OBJECT (session, "PLAY not sent in state %s%s",
+        gst_resilient_session_state_name (state), session->want_play ?
+        ", will play when set up" : "");
     gst_resilient_session_command_done (session);
     return;
   }
@@ -1313,7 +1347,9 @@ gst_resilient_session_start_play (GstResilientSession * session)
   msg =
       gst_resilient_session_new_request (session, GST_RTSP_PLAY,
       session->aggregate_url);
-  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
+  /* resuming after PAUSE: no Range, the server continues where it paused */
+  if (state == GST_RESILIENT_SESSION_READY)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
   gst_resilient_session_send_request (session, msg, on_play_response);
 }
 
@@ -1343,10 +1379,11 @@ on_keepalive_response (GstResilientSession * session, PendingRequest * req,
 static void
 send_keepalive (GstResilientSession * session)
 {
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
   GstRTSPMessage *msg;
 
-  if (gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_PLAYING) {
+  if (state != GST_RESILIENT_SESSION_PLAYING &&
+      state != GST_RESILIENT_SESSION_PAUSED) {
     gst_resilient_session_command_done (session);
     return;
   }
@@ -1366,6 +1403,54 @@ send_keepalive (GstResilientSession * session)
 
 /* ---------------------------------------------------------------------- */
 /* closing */
+
+static void
+on_pause_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
+    gst_resilient_session_fail (session,
+        gst_resilient_error_new_from_status (code, reason, req->method,
+            req->uri));
+    return;
+  }
+  if (code != GST_RTSP_STS_OK) {
+    /* a live camera may not do PAUSE: it keeps sending, which is what
+     * happened before we asked */
+    GST_WARNING_OBJECT (session, "PAUSE answered %d %s, the server keeps "
+        "streaming", code, GST_STR_NULL (reason));
+    session->want_play = TRUE;
+    gst_resilient_session_command_done (session);
+    return;
+  }
+  gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PAUSED,
+      NULL);
+  gst_resilient_session_command_done (session);
+}
+
+/* CMD_PAUSE: the element went PLAYING → PAUSED. */
+static void
+start_pause (GstResilientSession * session)
+{
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
+
+  session->want_play = FALSE;
+  if (state != GST_RESILIENT_SESSION_PLAYING) {
+    GST_DEBUG_OBJECT (session, "PAUSE not sent in state %s",
+        gst_resilient_session_state_name (state));
+    gst_resilient_session_command_done (session);
+    return;
+  }
+  gst_resilient_session_send_request (session,
+      gst_resilient_session_new_request (session, GST_RTSP_PAUSE,
+          session->aggregate_url), on_pause_response);
+}
 
 static void
 on_teardown_response (GstResilientSession * session, PendingRequest * req,

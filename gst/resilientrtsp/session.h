@@ -26,9 +26,11 @@ typedef enum
 {
   GST_RESILIENT_SESSION_IDLE,
   GST_RESILIENT_SESSION_CONNECTING,     /* DNS + TCP connect */
+  GST_RESILIENT_SESSION_AUTHENTICATING, /* a request resent with credentials */
   GST_RESILIENT_SESSION_NEGOTIATING,    /* OPTIONS, DESCRIBE, SETUP */
   GST_RESILIENT_SESSION_READY,          /* set up, not playing */
   GST_RESILIENT_SESSION_PLAYING,
+  GST_RESILIENT_SESSION_PAUSED,         /* PAUSE answered */
   GST_RESILIENT_SESSION_RECOVERING,     /* re-establishing (e.g. UDP→TCP switch) */
   GST_RESILIENT_SESSION_CLOSING,        /* TEARDOWN sent */
   GST_RESILIENT_SESSION_CLOSED,
@@ -54,6 +56,7 @@ typedef struct
   gint udp_buffer_size;
   gboolean do_rtcp;
   GstResilientRetrySettings retry;      /* after a session was lost */
+  gboolean retry_initial;       /* also retry before the first PLAY was answered */
   guint stall_timeout_ms;       /* no RTP for this long while playing → lost; 0 = never */
 } GstResilientSessionSettings;
 
@@ -133,6 +136,9 @@ GstResilientSession *gst_resilient_session_new (GstResilientIoContext * io,
 /* Any thread: enqueue commands. */
 G_GNUC_INTERNAL void gst_resilient_session_open (GstResilientSession * session);
 G_GNUC_INTERNAL void gst_resilient_session_play (GstResilientSession * session);
+/* PAUSE the playing session (PLAY resumes it); a session that is being
+ * (re-)established stops at "ready" instead of playing. */
+G_GNUC_INTERNAL void gst_resilient_session_pause (GstResilientSession * session);
 
 /**
  * gst_resilient_session_close:

@@ -254,6 +254,50 @@ GST_START_TEST (test_actions)
 
 GST_END_TEST;
 
+GST_START_TEST (test_classes)
+{
+  GFlagsClass *klass = g_type_class_ref (GST_TYPE_RESILIENT_ERROR_CLASSES);
+  GstResilientErrorClasses def = gst_resilient_error_classes_fail_default ();
+  GFlagsValue *v;
+  GError *err;
+  gint code;
+
+  /* one flag per class, named as the class */
+  for (code = GST_RESILIENT_ERROR_DNS; code <= GST_RESILIENT_ERROR_INTERNAL;
+      code++) {
+    v = g_flags_get_value_by_nick (klass,
+        gst_resilient_error_code_nick (code));
+    fail_unless (v != NULL, "%d", code);
+    fail_unless_equals_int (v->value, GST_RESILIENT_ERROR_CLASS (code));
+
+    /* the default fail-fast set is exactly the FAIL action */
+    err = g_error_new (GST_RESILIENT_ERROR, code, "x");
+    fail_unless_equals_int (gst_resilient_error_in_classes (err, def),
+        gst_resilient_error_get_action (err) ==
+        GST_RESILIENT_ERROR_ACTION_FAIL);
+    fail_unless (gst_resilient_error_in_classes (err,
+            GST_RESILIENT_ERROR_CLASS (code)));
+    fail_if (gst_resilient_error_in_classes (err,
+            ~GST_RESILIENT_ERROR_CLASS (code)));
+    g_error_free (err);
+  }
+  fail_unless (def & GST_RESILIENT_ERROR_CLASS (GST_RESILIENT_ERROR_AUTH));
+  fail_unless (def & GST_RESILIENT_ERROR_CLASS (GST_RESILIENT_ERROR_NOT_FOUND));
+  fail_if (def & GST_RESILIENT_ERROR_CLASS (GST_RESILIENT_ERROR_REFUSED));
+
+  /* foreign errors and out-of-range codes are in no set */
+  err = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+  fail_if (gst_resilient_error_in_classes (err, G_MAXUINT));
+  g_error_free (err);
+  err = g_error_new (GST_RESILIENT_ERROR, 99, "x");
+  fail_if (gst_resilient_error_in_classes (err, G_MAXUINT));
+  g_error_free (err);
+
+  g_type_class_unref (klass);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_to_gst)
 {
   GQuark domain;
@@ -309,6 +353,7 @@ error_suite (void)
   tcase_add_test (tc, test_new_from_gio_passthrough);
   tcase_add_test (tc, test_nicks);
   tcase_add_test (tc, test_actions);
+  tcase_add_test (tc, test_classes);
   tcase_add_test (tc, test_to_gst);
 
   return s;

@@ -32,6 +32,7 @@ settings_for (GstResilientRetryStrategy strategy)
   s.max_delay = 30 * S;
   s.multiplier = 2.0;
   s.jitter = 0.0;
+  s.fail_fast = gst_resilient_error_classes_fail_default ();
   return s;
 }
 
@@ -387,6 +388,42 @@ GST_START_TEST (test_fail_fast)
     }
     gst_resilient_retry_free (retry);
   }
+}
+
+GST_END_TEST;
+
+/* fail-fast is a setting: a camera that answers 404 while it boots can be
+ * retried, and refused can be made fatal */
+GST_START_TEST (test_fail_fast_custom)
+{
+  GstResilientRetrySettings s = settings_for (GST_RESILIENT_RETRY_FIXED);
+  GstResilientRetry *retry;
+  GstResilientRetryDecision d;
+
+  s.fail_fast = GST_RESILIENT_ERROR_CLASS (GST_RESILIENT_ERROR_REFUSED);
+  retry = gst_resilient_retry_new (&s, 1);
+
+  fail_with (retry, T0, GST_RESILIENT_ERROR_NOT_FOUND, TCP, NONE, &d);
+  fail_if (d.give_up, "%s", d.reason);
+  fail_unless_equals_int (d.attempt, 1);
+  gst_resilient_retry_decision_clear (&d);
+  fail_with (retry, T0 + S, GST_RESILIENT_ERROR_AUTH, TCP, NONE, &d);
+  fail_if (d.give_up, "%s", d.reason);
+  fail_unless_equals_int (d.attempt, 2);
+  gst_resilient_retry_decision_clear (&d);
+  fail_with (retry, T0 + 2 * S, GST_RESILIENT_ERROR_REFUSED, TCP, NONE, &d);
+  fail_unless (d.give_up);
+  fail_unless (strstr (d.reason, "refused") != NULL, "%s", d.reason);
+  gst_resilient_retry_decision_clear (&d);
+  gst_resilient_retry_free (retry);
+
+  /* an empty set: nothing fails fast */
+  s.fail_fast = 0;
+  retry = gst_resilient_retry_new (&s, 1);
+  fail_with (retry, T0, GST_RESILIENT_ERROR_TLS, TCP, NONE, &d);
+  fail_if (d.give_up, "%s", d.reason);
+  gst_resilient_retry_decision_clear (&d);
+  gst_resilient_retry_free (retry);
 }
 
 GST_END_TEST;
@@ -803,6 +840,7 @@ retry_suite (void)
   tcase_add_test (tc, test_max_attempts);
   tcase_add_test (tc, test_none);
   tcase_add_test (tc, test_fail_fast);
+  tcase_add_test (tc, test_fail_fast_custom);
   tcase_add_test (tc, test_foreign_error);
   tcase_add_test (tc, test_retry_after);
   tcase_add_test (tc, test_recovered);

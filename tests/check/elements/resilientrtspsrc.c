@@ -345,6 +345,59 @@ GST_START_TEST (test_restart_after_stop)
 
 GST_END_TEST;
 
+/* PLAYING → PAUSED sends PAUSE (state "paused"), PAUSED → PLAYING a PLAY
+ * that resumes on the same pads; going to NULL afterwards sends no second
+ * PAUSE. */
+static void
+pause_and_resume (GstRTSPLowerTrans protocols)
+{
+  RrTestServer *server = rr_test_server_new (NULL);
+  gchar *url = rr_test_server_get_url (server, "/test");
+  RrPipeline *p = rr_pipeline_new (url, "protocols", protocols, NULL);
+  guint before;
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, 2, 5));
+
+  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (rr_pipeline_wait_state (p, "paused"));
+  fail_unless_equals_int (rr_test_server_count_requests (server,
+          GST_RTSP_PAUSE), 1);
+
+  before = rr_pipeline_total_buffers (p);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_state_count (p, "playing", 2));
+  fail_unless (rr_pipeline_wait_more_buffers (p, before, 20));
+  fail_unless_equals_int (rr_test_server_count_requests (server,
+          GST_RTSP_PLAY), 2);
+  fail_unless_equals_int (p->pads->len, 2);
+  fail_unless (p->error == NULL);
+
+  rr_pipeline_free (p);
+  fail_unless_equals_int (rr_test_server_wait_requests (server,
+          GST_RTSP_TEARDOWN, 1, RR_WAIT_MS), 1);
+  fail_unless_equals_int (rr_test_server_count_requests (server,
+          GST_RTSP_PAUSE), 1);
+
+  g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_START_TEST (test_pause_resume_udp)
+{
+  pause_and_resume (GST_RTSP_LOWER_TRANS_UDP);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pause_resume_tcp)
+{
+  pause_and_resume (GST_RTSP_LOWER_TRANS_TCP);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   GstElement *src = gst_element_factory_make ("resilientrtspsrc", NULL);
@@ -393,6 +446,8 @@ resilientrtspsrc_suite (void)
   tcase_add_test (tc, test_null_with_hung_server_returns);
   tcase_add_test (tc, test_null_while_connecting_to_hung_server);
   tcase_add_test (tc, test_restart_after_stop);
+  tcase_add_test (tc, test_pause_resume_udp);
+  tcase_add_test (tc, test_pause_resume_tcp);
   return s;
 }
 

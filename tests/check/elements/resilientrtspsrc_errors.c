@@ -1,7 +1,9 @@
 /* resilientrtsp tests
  * elements/resilientrtspsrc_errors.c: every failure ends in a clear error —
  * against the real test server (404, refused port) and the MOCK quirk server
- * for replies a real server does not send.
+ * for replies a real server does not send. Transient failures at start are
+ * retried by default (retry-initial-connect); the cases here that test them
+ * as errors turn that off, as an rtspsrc user would have it.
  */
 #include <gst/check/gstcheck.h>
 #include <string.h>
@@ -47,17 +49,20 @@ GST_END_TEST;
 GST_START_TEST (test_refused)
 {
   gchar *url = g_strdup_printf ("rtsp://127.0.0.1:%u/test", rr_unused_port ());
-  RrPipeline *p = rr_pipeline_new (url, NULL);
+  RrPipeline *p = rr_pipeline_new (url, "retry-initial-connect", FALSE, NULL);
 
   rr_pipeline_play (p);
   assert_error (p, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
       "refused", "refused");
+  fail_unless_equals_int (p->reconnecting, 0);
   rr_pipeline_free (p);
   g_free (url);
 }
 
 GST_END_TEST;
 
+/* with the default retry-initial-connect=true: an unknown name at start is
+ * not retried */
 GST_START_TEST (test_unresolvable_host)
 {
   RrPipeline *p = rr_pipeline_new ("rtsp://no-such-host.invalid/test", NULL);
@@ -65,6 +70,7 @@ GST_START_TEST (test_unresolvable_host)
   rr_pipeline_play (p);
   assert_error (p, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ, "dns",
       "no-such-host.invalid");
+  fail_unless_equals_int (p->reconnecting, 0);
   rr_pipeline_free (p);
 }
 
@@ -94,7 +100,8 @@ quirk_pipeline (RrQuirkServer ** server, const gchar * method,
   rr_quirk_server_set (*server, method, action, reply);
   url = rr_quirk_server_get_url (*server, "/test");
   p = rr_pipeline_new (url, "tcp-timeout", (guint64) 2 * G_USEC_PER_SEC,
-      "protocols", GST_RTSP_LOWER_TRANS_TCP, NULL);
+      "protocols", GST_RTSP_LOWER_TRANS_TCP, "retry-initial-connect", FALSE,
+      NULL);
   g_free (url);
   rr_pipeline_play (p);
   return p;

@@ -151,6 +151,94 @@ GST_START_TEST (test_shutdown_while_waiting_to_retry)
 
 GST_END_TEST;
 
+/* A camera that is off when the pipeline starts: the element keeps trying
+ * (retry-initial-connect, on by default) and plays once the server is up. */
+GST_START_TEST (test_initial_connect_retried)
+{
+  guint port = rr_unused_port ();
+  gchar *url = g_strdup_printf ("rtsp://127.0.0.1:%u/test", port);
+  RrPipeline *p = rr_pipeline_new (url, NULL);
+  RrTestServer *server;
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_reconnecting (p, 2));
+  fail_unless_equals_string (p->last_reconnect_class, "refused");
+  fail_unless_equals_int (p->pads->len, 0);
+  fail_unless (p->error == NULL);
+
+  server = start_server_on (port);
+  fail_unless (rr_pipeline_wait_buffers (p, 2, 10), "%s",
+      p->error ? p->error->message : "no data");
+  fail_unless (rr_pipeline_wait_recovered (p, 1));
+  fail_unless (p->no_more_pads);
+  rr_pipeline_assert_clean_downstream (p, 2);
+  /* one session on the server: PLAY once */
+  fail_unless_equals_int (rr_test_server_count_requests (server,
+          GST_RTSP_PLAY), 1);
+  rr_pipeline_free (p);
+
+  g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_initial_connect_gives_up)
+{
+  gchar *url = g_strdup_printf ("rtsp://127.0.0.1:%u/test", rr_unused_port ());
+  RrPipeline *p = rr_pipeline_new (url, "retry-strategy", RETRY_FIXED,
+      "retry-initial-delay", 50, "retry-max-attempts", 2, NULL);
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_error (p));
+  fail_unless_equals_string (p->error_class, "refused");
+  fail_unless (strstr (p->error->message, "gave up after 2") != NULL, "%s",
+      p->error->message);
+  fail_unless_equals_int (p->reconnecting, 2);
+  fail_unless_equals_int (p->pads->len, 0);
+  rr_pipeline_free (p);
+  g_free (url);
+}
+
+GST_END_TEST;
+
+/* fail-fast decides which classes are retried: by default a 404 is an error
+ * at once; without not-found in the set it is retried like a busy server */
+GST_START_TEST (test_fail_fast_property)
+{
+  RrTestServer *server = start_server_on (0);
+  gchar *url = rr_test_server_get_url (server, "/no-such-mount");
+  RrPipeline *p = rr_pipeline_new (url, NULL);
+  guint describes;
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_error (p));
+  fail_unless_equals_string (p->error_class, "not-found");
+  fail_unless_equals_int (p->reconnecting, 0);
+  fail_unless_equals_int (rr_test_server_count_requests (server,
+          GST_RTSP_DESCRIBE), 1);
+  rr_pipeline_free (p);
+
+  p = rr_pipeline_new (url, "retry-strategy", RETRY_FIXED,
+      "retry-initial-delay", 50, "retry-max-attempts", 3, NULL);
+  gst_util_set_object_arg (G_OBJECT (p->src), "fail-fast", "auth+tls");
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_error (p));
+  fail_unless_equals_string (p->error_class, "not-found");
+  fail_unless_equals_int (p->reconnecting, 3);
+  fail_unless (strstr (p->error->message, "gave up after 3") != NULL, "%s",
+      p->error->message);
+  /* the first DESCRIBE and one per attempt */
+  describes = rr_test_server_count_requests (server, GST_RTSP_DESCRIBE);
+  fail_unless_equals_int (describes, 1 + 4);
+  rr_pipeline_free (p);
+
+  g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_state_property)
 {
   RrTestServer *server = start_server_on (0);
@@ -243,6 +331,9 @@ resilientrtspsrc_recovery_suite (void)
   tcase_add_test (tc, test_stall_recovers);
   tcase_add_test (tc, test_retries_exhausted);
   tcase_add_test (tc, test_shutdown_while_waiting_to_retry);
+  tcase_add_test (tc, test_initial_connect_retried);
+  tcase_add_test (tc, test_initial_connect_gives_up);
+  tcase_add_test (tc, test_fail_fast_property);
   return s;
 }
 
