@@ -96,16 +96,146 @@ G_GNUC_INTERNAL void gst_resilient_connection_get_stats (GstResilientConnection 
 G_GNUC_INTERNAL GInetSocketAddress *gst_resilient_connection_get_remote_address (GstResilientConnection * conn);
 G_GNUC_INTERNAL GInetSocketAddress *gst_resilient_connection_get_local_address (GstResilientConnection * conn);
 
+/* ---- connector.c: how a control channel is made ---- */
+
+/**
+ * GstResilientAcceptCertificateFunc:
+ * @conn: the client connection in its handshake
+ * @peer_cert: the server's certificate
+ * @errors: why it failed validation (all the flags GIO found)
+ * @user_data: GstResilientConnectOptions.accept_certificate_data
+ *
+ * Consulted when the server's certificate fails validation (as
+ * GTlsConnection::accept-certificate, and rtspsrc's signal of that name).
+ * Runs on the I/O thread, inside the handshake: it must not block.
+ *
+ * Returns: TRUE to accept the certificate anyway.
+ */
+typedef gboolean (*GstResilientAcceptCertificateFunc) (GTlsConnection * conn,
+    GTlsCertificate * peer_cert, GTlsCertificateFlags errors,
+    gpointer user_data);
+
+/**
+ * GstResilientConnectOptions:
+ * @tls: speak TLS on the connection (rtsps://), after the proxy (if any)
+ * @tls_validation_flags: which certificate errors reject the server
+ *   (default G_TLS_CERTIFICATE_VALIDATE_ALL; 0 accepts any certificate)
+ * @tls_database: (nullable): the CAs to trust; NULL: the system's
+ * @tls_interaction: (nullable): for client certificates / PINs
+ * @accept_certificate: (nullable): consulted when validation fails; the
+ *   handshake fails if it is NULL or returns FALSE
+ * @accept_certificate_data: for @accept_certificate; must stay valid until
+ *   the connect's callback has run (not copied, not freed)
+ * @proxy: (nullable): [http://|socks5://|socks4a://][user[:password]@]host[:port]
+ *   (no scheme means http://; default port 8080 for http as in rtspsrc,
+ *   1080 for SOCKS;
+ *   user and password may be %-escaped). "direct://" means no proxy at all.
+ *   NULL or "": when the environment sets http_proxy, https_proxy or
+ *   all_proxy (either case), GIO's default GProxyResolver decides, for the
+ *   URI rtsp[s]://host:port — with glib-networking that is libproxy (which
+ *   also honours no_proxy); unsupported schemes it returns are an error.
+ *   Without those variables: direct, no lookup (it would cost a thread-pool
+ *   round trip per connection).
+ * @proxy_id: (nullable): proxy user; overrides the one in @proxy when set
+ * @proxy_pw: (nullable): proxy password; overrides the one in @proxy when
+ *   @proxy_id is set
+ *
+ * How gst_resilient_connect_async() reaches the server. Initialise with
+ * gst_resilient_connect_options_init(); _copy() refs/dups the members,
+ * _clear() releases them.
+ */
+typedef struct
+{
+  gboolean tls;
+  GTlsCertificateFlags tls_validation_flags;
+  GTlsDatabase *tls_database;
+  GTlsInteraction *tls_interaction;
+  GstResilientAcceptCertificateFunc accept_certificate;
+  gpointer accept_certificate_data;
+  gchar *proxy;
+  gchar *proxy_id;
+  gchar *proxy_pw;
+} GstResilientConnectOptions;
+
+G_GNUC_INTERNAL void gst_resilient_connect_options_init (GstResilientConnectOptions * opts);
+G_GNUC_INTERNAL void gst_resilient_connect_options_copy (GstResilientConnectOptions * dest,
+    const GstResilientConnectOptions * src);
+G_GNUC_INTERNAL void gst_resilient_connect_options_clear (GstResilientConnectOptions * opts);
+
+/**
+ * GstResilientProxyType:
+ * The proxies the connector speaks: HTTP CONNECT (Basic authentication
+ * only — a proxy that asks for Digest only is an auth error saying so) and
+ * SOCKS4a (user id), both our own non-blocking code; SOCKS5 (user/password)
+ * through GIO's GProxy.
+ */
+typedef enum
+{
+  GST_RESILIENT_PROXY_NONE,
+  GST_RESILIENT_PROXY_HTTP,
+  GST_RESILIENT_PROXY_SOCKS5,
+  GST_RESILIENT_PROXY_SOCKS4A,
+} GstResilientProxyType;
+
+/**
+ * gst_resilient_proxy_parse:
+ * @proxy: a proxy setting as GstResilientConnectOptions.proxy describes
+ * @proxy_id: (nullable): overrides the user of @proxy when non-empty
+ * @proxy_pw: (nullable): the password that goes with @proxy_id
+ * @type: (out): the kind; GST_RESILIENT_PROXY_NONE for "direct://"
+ * @host: (out) (transfer full): the proxy's host (an IPv6 literal without
+ *   brackets)
+ * @port: (out): the proxy's port
+ * @user: (out) (transfer full) (nullable): the user, %-decoded, or NULL
+ * @password: (out) (transfer full) (nullable): the password, or NULL
+ *
+ * Pure. A GST_RESILIENT_ERROR_BAD_URL error (whose message never contains
+ * the credentials) for anything else.
+ */
+G_GNUC_INTERNAL
+gboolean gst_resilient_proxy_parse (const gchar * proxy, const gchar * proxy_id,
+    const gchar * proxy_pw, GstResilientProxyType * type, gchar ** host,
+    guint16 * port, gchar ** user, gchar ** password, GError ** error);
+
+/**
+ * gst_resilient_connect_async:
+ * @io: the I/O context the attempt and @callback run on
+ * @host: a name or an address literal (an IPv6 one with or without brackets)
+ * @port: the server's port
+ * @options: (nullable): proxy and TLS; NULL: plain TCP, proxy from GIO's
+ *   default resolver. Copied.
+ * @timeout_ms: limit for the whole attempt (proxy lookup, DNS, TCP connect,
+ *   proxy handshake, TLS handshake); 0 = none
+ *
+ * Connects to @host:@port: through the proxy when there is one (the proxy
+ * carries every TCP connection), then TLS on top when @options asks for it
+ * (SNI and the identity checked are @host). Resolving tries every address in
+ * turn, as GSocketClient does. The TCP socket has TCP_NODELAY set.
+ * Always asynchronous, from any thread; @callback runs on the I/O context.
+ *
+ * _finish returns the stream — a GSocketConnection, or a GTlsClientConnection
+ * over one — whose streams are pollable; or a GST_RESILIENT_ERROR naming the
+ * server and the proxy (never the credentials): dns, refused, unreachable,
+ * timeout (saying which step), tls (saying why the certificate was
+ * rejected), auth (407 / SOCKS authentication), forbidden (the proxy refused
+ * the destination), protocol (a proxy that does not speak its protocol),
+ * bad-url (an unusable proxy setting); or G_IO_ERROR_CANCELLED when
+ * @cancellable was cancelled.
+ */
+G_GNUC_INTERNAL
+void gst_resilient_connect_async (GstResilientIoContext * io,
+    const gchar * host, guint16 port,
+    const GstResilientConnectOptions * options, guint timeout_ms,
+    GCancellable * cancellable, GAsyncReadyCallback callback, gpointer user_data);
+G_GNUC_INTERNAL
+GIOStream *gst_resilient_connect_finish (GAsyncResult * result,
+    GError ** error);
+
 /**
  * gst_resilient_connect_tcp_async:
- * Resolves @host and connects (every resolved address in turn, as
- * GSocketClient does) with a @timeout_ms limit for the whole attempt; the
- * callback runs on the I/O context. _finish returns a GIOStream or a
- * GST_RESILIENT_ERROR (dns, refused, unreachable, timeout) — or
- * G_IO_ERROR_CANCELLED when @cancellable was cancelled. @host may be a name
- * or an address literal (an IPv6 one with or without brackets). The socket
- * has TCP_NODELAY set. Always asynchronous, from any thread.
- * (connector.c; proxies, TLS and tunnels extend it in later issues.)
+ * gst_resilient_connect_async() with plain TCP and no proxy at all
+ * ("direct://"), whatever the environment says. _finish returns a
+ * GSocketConnection.
  */
 G_GNUC_INTERNAL
 void gst_resilient_connect_tcp_async (GstResilientIoContext * io,

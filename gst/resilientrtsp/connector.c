@@ -1,11 +1,22 @@
 /* resilientrtsp
- * connector.c: how a control channel is made. For now: resolve and connect
- * over TCP with GSocketClient (every resolved address in turn), under one
- * timeout for the whole attempt. Proxies, TLS and tunnels come later.
+ * connector.c: how a control channel is made, in steps, all under one
+ * timeout for the whole attempt:
+ *
+ *   1. the proxy: from the options, or GIO's default GProxyResolver;
+ *   2. DNS + TCP connect with GSocketClient (every resolved address in turn)
+ *      to the server, or to the proxy;
+ *   3. the proxy handshake: HTTP CONNECT here (non-blocking, Basic auth;
+ *      GIO's own "http" GProxy is not used: it reads the answer with
+ *      blocking calls in a worker thread, byte by byte, without a size
+ *      limit), SOCKS4a here too (GIO 2.74's leaks a buffer per connection),
+ *      SOCKS5 through GIO's GProxy (non-blocking);
+ *   4. TLS (GTlsClientConnection) on top, for rtsps.
  *
  * Everything runs on the I/O thread: the attempt starts inside an invoke,
- * with the I/O context as thread-default, so GSocketClient's internal sources
- * and the GTask callback run there.
+ * and the I/O context is the thread's default, so GSocketClient's internal
+ * sources and every callback below run there. glib-networking runs the TLS
+ * handshake itself in a worker thread; it emits accept-certificate on the
+ * handshake's context, the I/O thread.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,23 +35,48 @@
 GST_DEBUG_CATEGORY_STATIC (connector_debug);
 #define GST_CAT_DEFAULT connector_debug
 
+#define DEFAULT_HTTP_PROXY_PORT 8080    /* as rtspsrc */
+#define DEFAULT_SOCKS_PROXY_PORT 1080
+/* an HTTP proxy's answer to CONNECT longer than this is refused */
+#define HTTP_MAX_ANSWER 16384
+
 typedef struct
 {
+  /* immutable once created */
   GstResilientIoContext *io;
   gchar *host;
   guint16 port;
+  GstResilientConnectOptions options;
   guint timeout_ms;
   GCancellable *cancellable;    /* the caller's, or NULL */
   GAsyncReadyCallback callback;
   gpointer user_data;
 
   /* I/O thread, once started */
-  gchar *what;                  /* "connecting to host:port" */
+  gchar *what;                  /* "connecting to host:port[ through …]" */
+  const gchar *step;            /* the step in progress, for timeouts */
   GCancellable *child;          /* cancelled by the caller's or the timer */
   gulong cancelled_id;
   GSource *timer;
   gboolean timed_out;
+
+  GstResilientProxyType proxy_type;
+  gchar *proxy_host;
+  guint16 proxy_port;
+  gchar *proxy_user;
+  gchar *proxy_password;
+
+  GIOStream *stream;            /* the connection so far */
+  gchar *request;               /* HTTP CONNECT request (credentials) */
+  gsize request_len;
+  GByteArray *answer;           /* HTTP proxy answer so far */
+  guint8 read_buf[1024];
+  gulong accept_id;             /* accept-certificate handler */
+  gboolean rejected;            /* the certificate was refused … */
+  GTlsCertificateFlags rejected_errors; /* … for these */
 } ConnectData;
+
+static void tls_start_or_finish (GTask * task);
 
 static void
 init_debug (void)
@@ -54,20 +90,218 @@ init_debug (void)
   }
 }
 
+/* ---- options ---- */
+
+void
+gst_resilient_connect_options_init (GstResilientConnectOptions * opts)
+{
+  g_return_if_fail (opts != NULL);
+
+  memset (opts, 0, sizeof (*opts));
+  opts->tls_validation_flags = G_TLS_CERTIFICATE_VALIDATE_ALL;
+}
+
+void
+gst_resilient_connect_options_copy (GstResilientConnectOptions * dest,
+    const GstResilientConnectOptions * src)
+{
+  g_return_if_fail (dest != NULL);
+  g_return_if_fail (src != NULL);
+
+  *dest = *src;
+  if (src->tls_database)
+    dest->tls_database = g_object_ref (src->tls_database);
+  if (src->tls_interaction)
+    dest->tls_interaction = g_object_ref (src->tls_interaction);
+  dest->proxy = g_strdup (src->proxy);
+  dest->proxy_id = g_strdup (src->proxy_id);
+  dest->proxy_pw = g_strdup (src->proxy_pw);
+}
+
 static void
-connect_data_free (ConnectData * data)
+free_secret (gchar * secret)
+{
+  if (secret) {
+    memset (secret, 0, strlen (secret));
+    g_free (secret);
+  }
+}
+
+void
+gst_resilient_connect_options_clear (GstResilientConnectOptions * opts)
+{
+  g_return_if_fail (opts != NULL);
+
+  g_clear_object (&opts->tls_database);
+  g_clear_object (&opts->tls_interaction);
+  /* the proxy URL may carry a password */
+  g_clear_pointer (&opts->proxy, free_secret);
+  g_clear_pointer (&opts->proxy_id, g_free);
+  g_clear_pointer (&opts->proxy_pw, free_secret);
+}
+
+/* ---- proxy settings ---- */
+
+static const gchar *
+proxy_type_name (GstResilientProxyType type)
+{
+  switch (type) {
+    case GST_RESILIENT_PROXY_HTTP:
+      return "http";
+    case GST_RESILIENT_PROXY_SOCKS5:
+      return "socks5";
+    case GST_RESILIENT_PROXY_SOCKS4A:
+      return "socks4a";
+    default:
+      return "direct";
+  }
+}
+
+/* "host:port", "[v6]:port" */
+static gchar *
+format_host_port (const gchar * host, guint16 port)
+{
+  if (strchr (host, ':'))
+    return g_strdup_printf ("[%s]:%u", host, port);
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+gboolean
+gst_resilient_proxy_parse (const gchar * proxy, const gchar * proxy_id,
+    const gchar * proxy_pw, GstResilientProxyType * type, gchar ** host,
+    guint16 * port, gchar ** user, gchar ** password, GError ** error)
+{
+  gchar *full;
+  GUri *uri;
+  const gchar *scheme, *path, *c;
+  gint uri_port;
+  guint default_port;
+
+  g_return_val_if_fail (proxy != NULL, FALSE);
+  g_return_val_if_fail (type != NULL && host != NULL && port != NULL, FALSE);
+  g_return_val_if_fail (user != NULL && password != NULL, FALSE);
+
+  *type = GST_RESILIENT_PROXY_NONE;
+  *host = NULL;
+  *port = 0;
+  *user = NULL;
+  *password = NULL;
+
+  /* rtspsrc's format has no scheme: [user:passwd@]host[:port] */
+  if (strstr (proxy, "://") == NULL)
+    full = g_strconcat ("http://", proxy, NULL);
+  else
+    full = g_strdup (proxy);
+  /* no GError from g_uri_parse: its message would quote the credentials */
+  uri = g_uri_parse (full, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  free_secret (full);
+  if (uri == NULL)
+    goto not_a_url;
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "direct") == 0) {
+    g_uri_unref (uri);
+    return TRUE;
+  } else if (g_ascii_strcasecmp (scheme, "http") == 0) {
+    *type = GST_RESILIENT_PROXY_HTTP;
+    default_port = DEFAULT_HTTP_PROXY_PORT;
+  } else if (g_ascii_strcasecmp (scheme, "socks5") == 0 ||
+      g_ascii_strcasecmp (scheme, "socks5h") == 0) {
+    *type = GST_RESILIENT_PROXY_SOCKS5;
+    default_port = DEFAULT_SOCKS_PROXY_PORT;
+  } else if (g_ascii_strcasecmp (scheme, "socks4a") == 0) {
+    *type = GST_RESILIENT_PROXY_SOCKS4A;
+    default_port = DEFAULT_SOCKS_PROXY_PORT;
+  } else {
+    goto unsupported_scheme;
+  }
+
+  path = g_uri_get_path (uri);
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (*path != '\0' && strcmp (path, "/") != 0) ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    goto not_a_proxy;
+  uri_port = g_uri_get_port (uri);
+  if (uri_port == 0)
+    goto not_a_proxy;
+
+  for (c = g_uri_get_host (uri); *c; c++) {
+    if ((guchar) * c <= ' ' || *c == 0x7f)
+      goto not_a_proxy;
+  }
+
+  *host = g_strdup (g_uri_get_host (uri));
+  *port = uri_port > 0 ? (guint16) uri_port : default_port;
+  if (proxy_id && *proxy_id) {
+    *user = g_strdup (proxy_id);
+    *password = g_strdup (proxy_pw);
+  } else if (g_uri_get_user (uri) && *g_uri_get_user (uri)) {
+    *user = g_strdup (g_uri_get_user (uri));
+    *password = g_strdup (g_uri_get_password (uri));
+  }
+  g_uri_unref (uri);
+  return TRUE;
+
+  /* ERRORS */
+not_a_url:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_BAD_URL,
+        "the proxy setting is not a valid URL (expected "
+        "[http://|socks5://|socks4a://][user:password@]host[:port])");
+    return FALSE;
+  }
+unsupported_scheme:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_BAD_URL,
+        "unsupported proxy scheme \"%s\" (http, socks5 and socks4a are "
+        "supported)", scheme);
+    g_uri_unref (uri);
+    return FALSE;
+  }
+not_a_proxy:
+  {
+    g_set_error (error, GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_BAD_URL,
+        "the proxy setting is not [%s://][user:password@]host[:port]",
+        proxy_type_name (*type));
+    *type = GST_RESILIENT_PROXY_NONE;
+    g_uri_unref (uri);
+    return FALSE;
+  }
+}
+
+/* ---- the attempt ---- */
+
+static void
+stop_timer (ConnectData * data)
 {
   if (data->timer) {
     g_source_destroy (data->timer);
-    g_source_unref (data->timer);
+    g_clear_pointer (&data->timer, g_source_unref);
   }
+}
+
+static void
+connect_data_free (ConnectData * data)
+{
+  stop_timer (data);
   if (data->cancelled_id)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->child);
   g_clear_object (&data->cancellable);
+  g_clear_object (&data->stream);
+  if (data->request) {
+    memset (data->request, 0, data->request_len);
+    g_free (data->request);
+  }
+  if (data->answer)
+    g_byte_array_unref (data->answer);
+  gst_resilient_connect_options_clear (&data->options);
   gst_resilient_io_context_unref (data->io);
   g_free (data->host);
   g_free (data->what);
+  g_free (data->proxy_host);
+  g_free (data->proxy_user);
+  free_secret (data->proxy_password);
   g_free (data);
 }
 
@@ -86,11 +320,77 @@ on_connect_timeout (gpointer user_data)
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
 
-  GST_INFO ("%s: timed out after %u ms", data->what, data->timeout_ms);
+  GST_INFO ("%s: timed out after %u ms (%s)", data->what, data->timeout_ms,
+      data->step);
   data->timed_out = TRUE;
   g_cancellable_cancel (data->child);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Ends the attempt with @error (transfer full): ours as it is, a GIO one
+ * classified, the timer's cancellation as a timeout. */
+static void
+return_error (GTask * task, GError * error)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  stop_timer (data);
+  if (data->timed_out) {
+    GST_INFO ("%s: %s", data->what, error->message);
+    g_task_return_new_error (task, GST_RESILIENT_ERROR,
+        GST_RESILIENT_ERROR_TIMEOUT, "%s: timed out after %u ms (%s)",
+        data->what, data->timeout_ms, data->step);
+    g_error_free (error);
+  } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* the caller's own cancellation stays G_IO_ERROR_CANCELLED */
+    GST_DEBUG ("%s: cancelled", data->what);
+    g_task_return_error (task, error);
+  } else if (error->domain == GST_RESILIENT_ERROR) {
+    GST_INFO ("%s", error->message);
+    g_task_return_error (task, error);
+  } else {
+    GError *ours = gst_resilient_error_new_from_gio (error, data->what);
+
+    GST_INFO ("%s", ours->message);
+    g_task_return_error (task, ours);
+    g_error_free (error);
+  }
+  g_object_unref (task);
+}
+
+/* *INDENT-OFF* */
+static void return_new_error (GTask * task, GstResilientErrorCode code,
+    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
+
+/* A GST_RESILIENT_ERROR "<what>: <message>". */
+static void
+return_new_error (GTask * task, GstResilientErrorCode code,
+    const gchar * format, ...)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  va_list args;
+  gchar *message;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return_error (task, g_error_new (GST_RESILIENT_ERROR, code, "%s: %s",
+          data->what, message));
+  g_free (message);
+}
+
+static void
+finish (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GIOStream *stream = g_steal_pointer (&data->stream);
+
+  stop_timer (data);
+  GST_DEBUG ("%s: connected%s", data->what, data->options.tls ? " (TLS)" : "");
+  g_task_return_pointer (task, stream, g_object_unref);
+  g_object_unref (task);
 }
 
 static void
@@ -107,8 +407,677 @@ set_tcp_nodelay (GSocketConnection * conn)
 #endif
 }
 
+/* ---- step 4: TLS ---- */
+
+static gchar *
+describe_certificate_errors (GTlsCertificateFlags errors, const gchar * host)
+{
+  GString *s = g_string_new (NULL);
+
+#define ADD(text) G_STMT_START { \
+    if (s->len) g_string_append (s, "; "); \
+    g_string_append (s, text); } G_STMT_END
+
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    ADD ("it is not signed by a trusted certificate authority (unknown CA)");
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY) {
+    if (s->len)
+      g_string_append (s, "; ");
+    g_string_append_printf (s, "it is not valid for \"%s\" (bad identity)",
+        host);
+  }
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    ADD ("it is not valid yet");
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    ADD ("it has expired");
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    ADD ("it has been revoked");
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    ADD ("it uses an insecure algorithm");
+  if ((errors & G_TLS_CERTIFICATE_GENERIC_ERROR) || s->len == 0)
+    ADD ("it failed validation");
+#undef ADD
+
+  return g_string_free (s, FALSE);
+}
+
+/* In the handshake, on the I/O thread: validation failed. */
+static gboolean
+on_accept_certificate (GTlsConnection * conn, GTlsCertificate * peer_cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  ConnectData *data = user_data;
+  gchar *why;
+
+  /* the validation flags say which errors count (GIO checks them too) */
+  if ((errors & data->options.tls_validation_flags) == 0) {
+    GST_DEBUG ("%s: certificate errors 0x%x ignored by the validation flags",
+        data->what, errors);
+    return TRUE;
+  }
+  why = describe_certificate_errors (errors, data->host);
+  if (data->options.accept_certificate &&
+      data->options.accept_certificate (conn, peer_cert, errors,
+          data->options.accept_certificate_data)) {
+    GST_INFO ("%s: certificate accepted by the application although %s",
+        data->what, why);
+    g_free (why);
+    return TRUE;
+  }
+  GST_INFO ("%s: certificate rejected: %s", data->what, why);
+  g_free (why);
+  data->rejected = TRUE;
+  data->rejected_errors = errors;
+  return FALSE;
+}
+
 static void
-on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
+on_handshake (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result,
+      &error);
+  /* the handler's data dies with the task; the connection may live on */
+  g_signal_handler_disconnect (source, data->accept_id);
+  data->accept_id = 0;
+
+  if (!ok)
+    goto failed;
+
+  finish (task);
+  return;
+
+  /* ERRORS */
+failed:
+  {
+    if (data->timed_out || g_error_matches (error, G_IO_ERROR,
+            G_IO_ERROR_CANCELLED)) {
+      return_error (task, error);
+    } else if (data->rejected) {
+      gchar *why = describe_certificate_errors (data->rejected_errors,
+          data->host);
+
+      return_new_error (task, GST_RESILIENT_ERROR_TLS,
+          "TLS handshake failed: the server's certificate was rejected: %s",
+          why);
+      g_free (why);
+      g_error_free (error);
+    } else if (error->domain == G_TLS_ERROR) {
+      return_new_error (task, GST_RESILIENT_ERROR_TLS,
+          "TLS handshake failed: %s", error->message);
+      g_error_free (error);
+    } else {
+      GError *ours;
+      gchar *what = g_strdup_printf ("%s: in the TLS handshake", data->what);
+
+      ours = gst_resilient_error_new_from_gio (error, what);
+      g_free (what);
+      g_error_free (error);
+      return_error (task, ours);
+    }
+  }
+}
+
+static void
+tls_start_or_finish (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GSocketConnectable *identity;
+  GIOStream *tls;
+  GError *error = NULL;
+
+  if (!data->options.tls) {
+    finish (task);
+    return;
+  }
+
+  data->step = "TLS handshake";
+  /* SNI and the identity checked: the server's name, never the proxy's */
+  identity = g_network_address_new (data->host, data->port);
+  tls = g_tls_client_connection_new (data->stream, identity, &error);
+  g_object_unref (identity);
+  if (tls == NULL)
+    goto no_tls;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
+  /* deprecated in GLib 2.72 ("there is no safe way to ignore validation
+   * errors"), but it is rtspsrc's tls-validation-flags; on_accept_certificate
+   * applies the same mask */
+  g_tls_client_connection_set_validation_flags (G_TLS_CLIENT_CONNECTION (tls),
+      data->options.tls_validation_flags);
+  G_GNUC_END_IGNORE_DEPRECATIONS;
+  if (data->options.tls_database)
+    g_tls_connection_set_database (G_TLS_CONNECTION (tls),
+        data->options.tls_database);
+  if (data->options.tls_interaction)
+    g_tls_connection_set_interaction (G_TLS_CONNECTION (tls),
+        data->options.tls_interaction);
+  data->accept_id = g_signal_connect (tls, "accept-certificate",
+      G_CALLBACK (on_accept_certificate), data);
+
+  g_object_unref (data->stream);
+  data->stream = tls;
+  GST_DEBUG ("%s: TLS handshake", data->what);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+      data->child, on_handshake, task);
+  return;
+
+  /* ERRORS */
+no_tls:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_TLS,
+        "TLS is not available: %s (is glib-networking installed?)",
+        error->message);
+    g_error_free (error);
+  }
+}
+
+/* ---- step 3: SOCKS5 (GIO) ---- */
+
+static void
+on_socks_connected (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GIOStream *stream;
+
+  stream = g_proxy_connect_finish (G_PROXY (source), result, &error);
+  if (stream == NULL) {
+    return_error (task, error);
+    return;
+  }
+  g_object_unref (data->stream);
+  data->stream = stream;
+  GST_DEBUG ("%s: SOCKS tunnel open", data->what);
+  tls_start_or_finish (task);
+}
+
+static void
+socks_start (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  const gchar *protocol = proxy_type_name (data->proxy_type);
+  GSocketAddress *remote;
+  GSocketAddress *address;
+  GProxy *proxy;
+  GError *error = NULL;
+
+  data->step = "SOCKS handshake";
+  proxy = g_proxy_get_default_for_protocol (protocol);
+  if (proxy == NULL)
+    goto no_proxy;
+  remote = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION
+      (data->stream), &error);
+  if (remote == NULL) {
+    g_object_unref (proxy);
+    return_error (task, error);
+    return;
+  }
+
+  /* GIO's SOCKS5 sends the user only with a password */
+  address = g_proxy_address_new (g_inet_socket_address_get_address
+      (G_INET_SOCKET_ADDRESS (remote)),
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)),
+      protocol, data->host, data->port, data->proxy_user,
+      data->proxy_user ? (data->proxy_password ? data->proxy_password : "") :
+      NULL);
+  g_object_unref (remote);
+
+  g_proxy_connect_async (proxy, data->stream, G_PROXY_ADDRESS (address),
+      data->child, on_socks_connected, task);
+  g_object_unref (address);
+  g_object_unref (proxy);
+  return;
+
+  /* ERRORS */
+no_proxy:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_INTERNAL,
+        "GIO has no %s proxy implementation", protocol);
+  }
+}
+
+/* A printable excerpt of untrusted bytes (at most 60). */
+static gchar *
+excerpt (const guint8 * bytes, gsize len)
+{
+  gchar *raw, *escaped;
+  gsize n = 0;
+
+  while (n < len && n < 60 && bytes[n] != '\r' && bytes[n] != '\n' &&
+      bytes[n] != '\0')
+    n++;
+  raw = g_strndup ((const gchar *) bytes, n);
+  escaped = g_strescape (raw, NULL);
+  g_free (raw);
+  return escaped;
+}
+
+/* ---- step 3: SOCKS4a (ours: GIO's leaks its reply buffer) ---- */
+
+static void
+on_socks4a_reply (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize n = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n,
+          &error)) {
+    return_error (task, error);
+    return;
+  }
+  if (n < 8) {
+    return_new_error (task, n == 0 ? GST_RESILIENT_ERROR_CONNECTION_LOST :
+        GST_RESILIENT_ERROR_PROTOCOL, "the proxy closed the connection %s",
+        n == 0 ? "without answering" : "in the middle of its answer");
+    return;
+  }
+  /* VN = 0, CD = 90 granted, 91 rejected or failed, 92/93 identd */
+  if (data->read_buf[0] != 0) {
+    gchar *text = excerpt (data->read_buf, n);
+
+    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy does not speak SOCKS4 (it answered \"%s\")", text);
+    g_free (text);
+    return;
+  }
+  switch (data->read_buf[1]) {
+    case 90:
+      GST_DEBUG ("%s: SOCKS4a tunnel open", data->what);
+      tls_start_or_finish (task);
+      break;
+    case 91:
+      return_new_error (task, GST_RESILIENT_ERROR_UNREACHABLE,
+          "the proxy rejected the request or could not connect (SOCKS4 "
+          "status 91)");
+      break;
+    case 92:
+    case 93:
+      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+          "the proxy could not confirm the user id (SOCKS4 status %u)",
+          data->read_buf[1]);
+      break;
+    default:
+      return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+          "the proxy answered an unknown SOCKS4 status %u", data->read_buf[1]);
+      break;
+  }
+}
+
+static void
+on_socks4a_written (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  memset (data->request, 0, data->request_len);
+  g_clear_pointer (&data->request, g_free);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, &error)) {
+    return_error (task, error);
+    return;
+  }
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (data->stream),
+      data->read_buf, 8, G_PRIORITY_DEFAULT, data->child, on_socks4a_reply,
+      task);
+}
+
+/* VN=4 CD=1 DSTPORT DSTIP USERID\0 [HOSTNAME\0]: an IPv4 address goes in
+ * DSTIP; a name goes after the user id, DSTIP 0.0.0.1 (SOCKS4a). */
+static void
+socks4a_start (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GByteArray *req = g_byte_array_new ();
+  GInetAddress *ip = g_inet_address_new_from_string (data->host);
+  guint8 head[8] = { 4, 1, data->port >> 8, data->port & 0xff, 0, 0, 0, 1 };
+  const gchar *user = data->proxy_user ? data->proxy_user : "";
+
+  data->step = "SOCKS handshake";
+  if (ip && g_inet_address_get_family (ip) != G_SOCKET_FAMILY_IPV4)
+    goto ipv6;
+  if (strlen (data->host) > 255 || strlen (user) > 255)
+    goto too_long;
+  if (ip)
+    memcpy (head + 4, g_inet_address_to_bytes (ip), 4);
+  g_byte_array_append (req, head, 8);
+  g_byte_array_append (req, (const guint8 *) user, strlen (user) + 1);
+  if (ip == NULL)
+    g_byte_array_append (req, (const guint8 *) data->host,
+        strlen (data->host) + 1);
+  g_clear_object (&ip);
+
+  data->request_len = req->len;
+  data->request = (gchar *) g_byte_array_free (req, FALSE);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (data->stream), data->request, data->request_len, G_PRIORITY_DEFAULT,
+      data->child, on_socks4a_written, task);
+  return;
+
+  /* ERRORS */
+ipv6:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
+        "a SOCKS4a proxy cannot reach an IPv6 address");
+    g_object_unref (ip);
+    g_byte_array_unref (req);
+    return;
+  }
+too_long:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
+        "the host name or the user id is too long for SOCKS4a");
+    g_clear_object (&ip);
+    g_byte_array_unref (req);
+    return;
+  }
+}
+
+/* ---- step 3: HTTP CONNECT ---- */
+
+typedef enum
+{
+  ANSWER_MORE,
+  ANSWER_OK,
+  ANSWER_FAILED,
+} AnswerResult;
+
+/* "HTTP/1.1 200 Connection established" */
+static gboolean
+parse_status_line (const gchar * line, guint * code, const gchar ** reason)
+{
+  const gchar *p;
+
+  if (!g_str_has_prefix (line, "HTTP/") || !g_ascii_isdigit (line[5]) ||
+      line[6] != '.' || !g_ascii_isdigit (line[7]) || line[8] != ' ')
+    return FALSE;
+  p = line + 9;
+  while (*p == ' ')
+    p++;
+  if (!g_ascii_isdigit (p[0]) || !g_ascii_isdigit (p[1]) ||
+      !g_ascii_isdigit (p[2]) || (p[3] != '\0' && p[3] != ' '))
+    return FALSE;
+  *code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+  p += 3;
+  while (*p == ' ')
+    p++;
+  *reason = p;
+  return TRUE;
+}
+
+/* Where the header block ends (after the blank line), or 0. */
+static gsize
+find_header_end (const guint8 * buf, gsize len)
+{
+  gsize i;
+
+  for (i = 0; i + 1 < len; i++) {
+    if (buf[i] != '\n')
+      continue;
+    if (buf[i + 1] == '\n')
+      return i + 2;
+    if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+      return i + 3;
+  }
+  return 0;
+}
+
+/* The schemes a 407 (Proxy-Authenticate) or 401 (WWW-Authenticate, as
+ * tinyproxy answers wrong credentials) offers, "Basic, Digest"; *basic when
+ * Basic is one of them (or none is named). */
+static gchar *
+auth_schemes (gchar ** lines, gboolean * basic)
+{
+  GString *schemes = g_string_new (NULL);
+  guint i;
+
+  *basic = FALSE;
+  for (i = 1; lines[i]; i++) {
+    const gchar *v;
+    gsize n = 0;
+
+    if (g_ascii_strncasecmp (lines[i], "Proxy-Authenticate:", 19) == 0)
+      v = lines[i] + 19;
+    else if (g_ascii_strncasecmp (lines[i], "WWW-Authenticate:", 17) == 0)
+      v = lines[i] + 17;
+    else
+      continue;
+    while (*v == ' ' || *v == '\t')
+      v++;
+    while (v[n] && v[n] != ' ' && v[n] != '\t' && v[n] != ',' && n < 32)
+      n++;
+    if (n == 0)
+      continue;
+    if (n == 5 && g_ascii_strncasecmp (v, "Basic", 5) == 0)
+      *basic = TRUE;
+    if (schemes->len)
+      g_string_append (schemes, ", ");
+    g_string_append_len (schemes, v, n);
+  }
+  if (schemes->len == 0)
+    *basic = TRUE;
+  return g_string_free (schemes, FALSE);
+}
+
+static AnswerResult
+check_http_answer (GTask * task, gboolean eof)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  const guint8 *buf = data->answer->data;
+  gsize len = data->answer->len;
+  gsize end, prefix = MIN (len, 5);
+  gchar *header, **lines, *line, *reason_text, *target;
+  const gchar *reason;
+  guint code, i;
+
+  /* anything that is not HTTP is refused as soon as it shows */
+  if (len > 0 && memcmp (buf, "HTTP/", prefix) != 0)
+    goto not_http;
+  end = find_header_end (buf, len);
+  if (end == 0) {
+    if (eof && len == 0)
+      goto closed;
+    if (eof)
+      goto truncated;
+    if (len >= HTTP_MAX_ANSWER)
+      goto too_long;
+    return ANSWER_MORE;
+  }
+
+  header = g_strndup ((const gchar *) buf, end);
+  lines = g_strsplit (header, "\n", -1);
+  g_free (header);
+  for (i = 0; lines[i]; i++)
+    g_strchomp (lines[i]);
+  line = lines[0];
+  if (!parse_status_line (line, &code, &reason)) {
+    g_strfreev (lines);
+    goto not_http;
+  }
+  if (code >= 200 && code < 300) {
+    g_strfreev (lines);
+    if (end < len)
+      goto early_data;
+    GST_DEBUG ("%s: the proxy answered %u", data->what, code);
+    return ANSWER_OK;
+  }
+
+  reason_text = g_strescape (reason, NULL);
+  target = format_host_port (data->host, data->port);
+  if (code == 407 || code == 401) {
+    gboolean basic;
+    gchar *schemes = auth_schemes (lines, &basic);
+
+    if (!basic)
+      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+          "the proxy requires %s authentication; only Basic is supported "
+          "(%u %s)", schemes, code, reason_text);
+    else if (data->proxy_user)
+      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+          "the proxy rejected the credentials (%u %s)", code, reason_text);
+    else
+      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+          "the proxy requires authentication: set proxy-id and proxy-pw "
+          "(%u %s)", code, reason_text);
+    g_free (schemes);
+  } else if (code == 403) {
+    return_new_error (task, GST_RESILIENT_ERROR_FORBIDDEN,
+        "the proxy refuses to connect to %s (403 %s)", target, reason_text);
+  } else {
+    return_new_error (task,
+        gst_resilient_error_code_from_status ((GstRTSPStatusCode) code),
+        "the proxy could not connect to %s (%u %s)", target, code, reason_text);
+  }
+  g_free (target);
+  g_free (reason_text);
+  g_strfreev (lines);
+  return ANSWER_FAILED;
+
+  /* ERRORS */
+not_http:
+  {
+    gchar *text = excerpt (buf, len);
+
+    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy does not speak HTTP (it answered \"%s\")", text);
+    g_free (text);
+    return ANSWER_FAILED;
+  }
+closed:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_CONNECTION_LOST,
+        "the proxy closed the connection without answering");
+    return ANSWER_FAILED;
+  }
+truncated:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy closed the connection in the middle of its answer");
+    return ANSWER_FAILED;
+  }
+too_long:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy's answer is longer than %u bytes", HTTP_MAX_ANSWER);
+    return ANSWER_FAILED;
+  }
+early_data:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy sent %" G_GSIZE_FORMAT " bytes after its answer, before "
+        "the server could speak", len - end);
+    return ANSWER_FAILED;
+  }
+}
+
+static void http_read_more (GTask * task);
+
+static void
+on_http_read (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0) {
+    return_error (task, error);
+    return;
+  }
+  g_byte_array_append (data->answer, data->read_buf, n);
+  switch (check_http_answer (task, n == 0)) {
+    case ANSWER_MORE:
+      http_read_more (task);
+      break;
+    case ANSWER_OK:
+      g_clear_pointer (&data->answer, g_byte_array_unref);
+      tls_start_or_finish (task);
+      break;
+    case ANSWER_FAILED:
+      break;
+  }
+}
+
+static void
+http_read_more (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GInputStream *in = g_io_stream_get_input_stream (data->stream);
+  gsize room = HTTP_MAX_ANSWER - data->answer->len;
+
+  g_input_stream_read_async (in, data->read_buf,
+      MIN (room, sizeof (data->read_buf)), G_PRIORITY_DEFAULT, data->child,
+      on_http_read, task);
+}
+
+static void
+on_http_written (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  /* the request carries the credentials: gone as soon as it is sent */
+  memset (data->request, 0, data->request_len);
+  g_clear_pointer (&data->request, g_free);
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, &error)) {
+    return_error (task, error);
+    return;
+  }
+  data->answer = g_byte_array_new ();
+  http_read_more (task);
+}
+
+static void
+http_connect_start (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GOutputStream *out = g_io_stream_get_output_stream (data->stream);
+  GString *req = g_string_new (NULL);
+  gchar *ascii, *authority;
+
+  data->step = "HTTP proxy handshake";
+  ascii = g_hostname_to_ascii (data->host);
+  authority = format_host_port (ascii ? ascii : data->host, data->port);
+  g_free (ascii);
+  g_string_append_printf (req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n",
+      authority, authority);
+  g_free (authority);
+  if (data->proxy_user) {
+    gchar *cred, *b64;
+
+    cred = g_strdup_printf ("%s:%s", data->proxy_user,
+        data->proxy_password ? data->proxy_password : "");
+    b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
+    g_string_append_printf (req, "Proxy-Authorization: Basic %s\r\n", b64);
+    free_secret (cred);
+    free_secret (b64);
+  }
+  g_string_append (req, "\r\n");
+  data->request_len = req->len;
+  data->request = g_string_free (req, FALSE);
+
+  GST_DEBUG ("%s: sending CONNECT%s", data->what,
+      data->proxy_user ? " with credentials" : "");
+  g_output_stream_write_all_async (out, data->request, data->request_len,
+      G_PRIORITY_DEFAULT, data->child, on_http_written, task);
+}
+
+/* ---- step 2: TCP ---- */
+
+static void
+on_tcp_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 {
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
@@ -117,42 +1086,131 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 
   conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result,
       &error);
-
-  /* the timer must not fire any more */
-  if (data->timer) {
-    g_source_destroy (data->timer);
-    g_clear_pointer (&data->timer, g_source_unref);
-  }
-
   if (conn == NULL)
     goto failed;
 
   set_tcp_nodelay (conn);
-  GST_DEBUG ("%s: connected", data->what);
-  g_task_return_pointer (task, conn, g_object_unref);
-  g_object_unref (task);
+  data->stream = G_IO_STREAM (conn);
+  switch (data->proxy_type) {
+    case GST_RESILIENT_PROXY_HTTP:
+      http_connect_start (task);
+      break;
+    case GST_RESILIENT_PROXY_SOCKS5:
+      socks_start (task);
+      break;
+    case GST_RESILIENT_PROXY_SOCKS4A:
+      socks4a_start (task);
+      break;
+    default:
+      tls_start_or_finish (task);
+      break;
+  }
   return;
 
   /* ERRORS */
 failed:
   {
-    GST_INFO ("%s: failed: %s", data->what, error->message);
-    if (data->timed_out) {
-      g_task_return_new_error (task, GST_RESILIENT_ERROR,
-          GST_RESILIENT_ERROR_TIMEOUT, "%s: timed out after %u ms",
-          data->what, data->timeout_ms);
-    } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      /* the caller's own cancellation stays G_IO_ERROR_CANCELLED */
-      g_task_return_error (task, error);
-      error = NULL;
-    } else {
-      g_task_return_error (task, gst_resilient_error_new_from_gio (error,
-              data->what));
+    if (data->proxy_type != GST_RESILIENT_PROXY_NONE && !data->timed_out &&
+        !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      gchar *what = g_strdup_printf ("%s: cannot reach the proxy", data->what);
+      GError *ours = gst_resilient_error_new_from_gio (error, what);
+
+      g_free (what);
+      g_error_free (error);
+      error = ours;
     }
-    g_clear_error (&error);
-    g_object_unref (task);
+    return_error (task, error);
+  }
+}
+
+static void
+tcp_start (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  GSocketClient *client;
+  GSocketConnectable *address;
+
+  if (data->proxy_type != GST_RESILIENT_PROXY_NONE) {
+    gchar *target = format_host_port (data->host, data->port);
+    gchar *proxy = format_host_port (data->proxy_host, data->proxy_port);
+
+    g_free (data->what);
+    data->what = g_strdup_printf ("connecting to %s through %s proxy %s",
+        target, proxy_type_name (data->proxy_type), proxy);
+    g_free (proxy);
+    g_free (target);
+    data->step = "connecting to the proxy";
+    address = g_network_address_new (data->proxy_host, data->proxy_port);
+  } else {
+    data->step = "connecting";
+    address = g_network_address_new (data->host, data->port);
+  }
+
+  client = g_socket_client_new ();
+  /* the proxy was chosen above; GSocketClient must not choose another */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  GST_DEBUG ("%s (timeout %u ms)", data->what, data->timeout_ms);
+  g_socket_client_connect_async (client, address, data->child,
+      on_tcp_connected, task);
+  g_object_unref (address);
+  g_object_unref (client);
+}
+
+/* ---- step 1: the proxy ---- */
+
+/* Whether the environment asks for a proxy (as curl and rtspsrc read it);
+ * only then is GIO's proxy resolver asked. */
+static gboolean
+environment_names_proxy (void)
+{
+  static const gchar *const names[] = { "http_proxy", "HTTP_PROXY",
+    "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    const gchar *value = g_getenv (names[i]);
+
+    if (value != NULL && *value != '\0')
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+on_proxy_lookup (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gchar **proxies;
+
+  proxies = g_proxy_resolver_lookup_finish (G_PROXY_RESOLVER (source), result,
+      &error);
+  if (proxies == NULL) {
+    if (data->timed_out || g_error_matches (error, G_IO_ERROR,
+            G_IO_ERROR_CANCELLED)) {
+      return_error (task, error);
+      return;
+    }
+    GST_WARNING ("%s: proxy lookup failed (%s), connecting directly",
+        data->what, error->message);
+    g_error_free (error);
+  } else if (proxies[0] && !gst_resilient_proxy_parse (proxies[0], NULL,
+          NULL, &data->proxy_type, &data->proxy_host, &data->proxy_port,
+          &data->proxy_user, &data->proxy_password, &error)) {
+    g_strfreev (proxies);
+    return_new_error (task, (GstResilientErrorCode) error->code,
+        "the system's proxy settings: %s", error->message);
+    g_error_free (error);
     return;
   }
+  g_strfreev (proxies);
+  if (data->proxy_type != GST_RESILIENT_PROXY_NONE)
+    GST_INFO ("%s: the system's proxy settings name the %s proxy %s:%u",
+        data->what, proxy_type_name (data->proxy_type), data->proxy_host,
+        data->proxy_port);
+  tcp_start (task);
 }
 
 /* On the I/O thread. */
@@ -160,25 +1218,20 @@ static gboolean
 connect_start (gpointer user_data)
 {
   ConnectData *data = user_data;
-  GMainContext *context = gst_resilient_io_context_get_main_context (data->io);
-  GSocketClient *client;
-  GSocketConnectable *address;
   GTask *task;
-
-  /* GTask, GSocketClient and GResolver all use the thread-default context */
-  g_main_context_push_thread_default (context);
+  GError *error = NULL;
 
   task = g_task_new (NULL, data->cancellable, data->callback, data->user_data);
-  g_task_set_source_tag (task, gst_resilient_connect_tcp_async);
-  g_task_set_name (task, "gst_resilient_connect_tcp_async");
+  g_task_set_source_tag (task, gst_resilient_connect_async);
+  g_task_set_name (task, "gst_resilient_connect_async");
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
 
-  if (strchr (data->host, ':'))
-    data->what = g_strdup_printf ("connecting to [%s]:%u", data->host,
-        data->port);
-  else
-    data->what = g_strdup_printf ("connecting to %s:%u", data->host,
-        data->port);
+  {
+    gchar *target = format_host_port (data->host, data->port);
+
+    data->what = g_strdup_printf ("connecting to %s", target);
+    g_free (target);
+  }
   data->child = g_cancellable_new ();
   if (data->cancellable) {
     /* calls back at once if already cancelled */
@@ -192,28 +1245,41 @@ connect_start (gpointer user_data)
         g_object_unref);
   }
 
-  client = g_socket_client_new ();
-  /* proxies are chosen by the connector itself (later), not by the
-   * environment */
-  g_socket_client_set_enable_proxy (client, FALSE);
-  address = g_network_address_new (data->host, data->port);
+  if (data->options.proxy && *data->options.proxy) {
+    if (!gst_resilient_proxy_parse (data->options.proxy,
+            data->options.proxy_id, data->options.proxy_pw,
+            &data->proxy_type, &data->proxy_host, &data->proxy_port,
+            &data->proxy_user, &data->proxy_password, &error)) {
+      return_new_error (task, (GstResilientErrorCode) error->code, "%s",
+          error->message);
+      g_error_free (error);
+      return G_SOURCE_REMOVE;
+    }
+    tcp_start (task);
+  } else if (!environment_names_proxy ()) {
+    /* nothing configured: no lookup (it costs a thread-pool round trip per
+     * connection, and libproxy may even try PAC/WPAD) */
+    tcp_start (task);
+  } else {
+    gchar *target = format_host_port (data->host, data->port);
+    gchar *uri = g_strdup_printf ("%s://%s",
+        data->options.tls ? "rtsps" : "rtsp", target);
 
-  GST_DEBUG ("%s (timeout %u ms)", data->what, data->timeout_ms);
-  g_socket_client_connect_async (client, address, data->child, on_connected,
-      task);
-
-  g_object_unref (address);
-  g_object_unref (client);
-  g_main_context_pop_thread_default (context);
+    data->step = "looking up the proxy";
+    g_proxy_resolver_lookup_async (g_proxy_resolver_get_default (), uri,
+        data->child, on_proxy_lookup, task);
+    g_free (uri);
+    g_free (target);
+  }
 
   return G_SOURCE_REMOVE;
 }
 
 void
-gst_resilient_connect_tcp_async (GstResilientIoContext * io,
-    const gchar * host, guint16 port, guint timeout_ms,
-    GCancellable * cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
+gst_resilient_connect_async (GstResilientIoContext * io, const gchar * host,
+    guint16 port, const GstResilientConnectOptions * options,
+    guint timeout_ms, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
 {
   ConnectData *data;
   gsize len;
@@ -233,10 +1299,15 @@ gst_resilient_connect_tcp_async (GstResilientIoContext * io,
   else
     data->host = g_strdup (host);
   data->port = port;
+  if (options)
+    gst_resilient_connect_options_copy (&data->options, options);
+  else
+    gst_resilient_connect_options_init (&data->options);
   data->timeout_ms = timeout_ms;
   data->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   data->callback = callback;
   data->user_data = user_data;
+  data->step = "starting";
 
   /* always asynchronous, even on the I/O thread; the task is created there
    * so its callback runs there */
@@ -244,11 +1315,31 @@ gst_resilient_connect_tcp_async (GstResilientIoContext * io,
 }
 
 GIOStream *
-gst_resilient_connect_tcp_finish (GAsyncResult * result, GError ** error)
+gst_resilient_connect_finish (GAsyncResult * result, GError ** error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result,
-          gst_resilient_connect_tcp_async), NULL);
+          gst_resilient_connect_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+gst_resilient_connect_tcp_async (GstResilientIoContext * io,
+    const gchar * host, guint16 port, guint timeout_ms,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  GstResilientConnectOptions options;
+
+  gst_resilient_connect_options_init (&options);
+  options.proxy = (gchar *) "direct://";
+  gst_resilient_connect_async (io, host, port, &options, timeout_ms,
+      cancellable, callback, user_data);
+}
+
+GIOStream *
+gst_resilient_connect_tcp_finish (GAsyncResult * result, GError ** error)
+{
+  return gst_resilient_connect_finish (result, error);
 }
