@@ -12,6 +12,7 @@
 #include <string.h>
 #include <gio/gio.h>
 #include <gst/rtsp/rtsp.h>
+#include <openssl/evp.h>
 
 GST_DEBUG_CATEGORY_STATIC (rr_quirk_server_debug);
 #define GST_CAT_DEFAULT rr_quirk_server_debug
@@ -54,6 +55,28 @@ typedef struct
 
 typedef struct _RrQuirkConn RrQuirkConn;
 
+/* an RrQuirkAuth, copied, with its nonce state (under the server lock) */
+typedef struct
+{
+  gchar *prefix;
+  gchar *user;
+  gchar *password;
+  gchar *realm;
+  gchar **offer;
+  gboolean one_header;
+  gchar *accept;
+  gchar *qop;
+  gboolean userhash;
+  guint stale_every;
+  gboolean no_stale_flag;
+
+  gchar *nonce;                 /* the current nonce */
+  gchar *old_nonce;             /* the one that expired last */
+  gchar *opaque;
+  guint used;                   /* accepted requests with the nonce */
+  guint64 last_nc;
+} RrQuirkAuthEntry;
+
 /* locking order: lock is a leaf lock */
 struct _RrQuirkServer
 {
@@ -73,6 +96,12 @@ struct _RrQuirkServer
   GHashTable *counts;
   /* protected by lock: the Transport header of the last SETUP */
   gchar *last_transport;
+  /* protected by lock: the timeout in SETUP's Session header (0 → 60) */
+  guint session_timeout;
+  /* protected by lock: RrQuirkAuthEntry *, counters, last rejection */
+  GPtrArray *auths;
+  RrQuirkAuthCounts auth_counts;
+  gchar *last_auth_error;
 
   /* server thread only (and _free after the join): open connections */
   GList *conns;
@@ -97,7 +126,10 @@ typedef struct
   const gchar *uri;
   const gchar *cseq;
   const gchar *transport;
+  const gchar *authorization;
   gchar *path;
+  guint8 *body;
+  gsize body_len;
 } RrQuirkRequest;
 
 static void
@@ -279,9 +311,13 @@ default_reply (RrQuirkServer * s, const RrQuirkRequest * req)
     return g_string_free (out, FALSE);
   } else if (g_str_equal (req->method, "SETUP")) {
     gchar *transport = setup_transport (s, req->transport);
+    guint timeout;
 
+    g_mutex_lock (&s->lock);
+    timeout = s->session_timeout ? s->session_timeout : 60;
+    g_mutex_unlock (&s->lock);
     g_string_append_printf (out, "Transport: %s\r\n"
-        "Session: " SESSION_ID ";timeout=60\r\n", transport);
+        "Session: " SESSION_ID ";timeout=%u\r\n", transport, timeout);
     g_free (transport);
   } else if (g_str_equal (req->method, "PLAY")) {
     g_string_append (out, "Session: " SESSION_ID "\r\n"
@@ -307,6 +343,316 @@ default_reply (RrQuirkServer * s, const RrQuirkRequest * req)
   return g_string_free (out, FALSE);
 }
 
+/* ---- authentication (independent of the client's auth.c) ---- */
+
+static void
+auth_entry_free (gpointer data)
+{
+  RrQuirkAuthEntry *e = data;
+
+  g_free (e->prefix);
+  g_free (e->user);
+  g_free (e->password);
+  g_free (e->realm);
+  g_strfreev (e->offer);
+  g_free (e->accept);
+  g_free (e->qop);
+  g_free (e->nonce);
+  g_free (e->old_nonce);
+  g_free (e->opaque);
+  g_free (e);
+}
+
+static gchar *
+random_hex (void)
+{
+  return g_strdup_printf ("%08x%08x%08x", g_random_int (), g_random_int (),
+      g_random_int ());
+}
+
+/* lower-case hex digest for a Digest algorithm name ("SHA-256-sess" …) */
+static gchar *
+digest_hex (const gchar * alg, const guint8 * data, gsize len)
+{
+  if (g_str_has_prefix (alg, "SHA-512-256")) {
+    guint8 md[EVP_MAX_MD_SIZE];
+    guint md_len = 0, i;
+    GString *hex = g_string_new (NULL);
+
+    g_assert (EVP_Digest (data, len, md, &md_len, EVP_sha512_256 (), NULL));
+    for (i = 0; i < md_len; i++)
+      g_string_append_printf (hex, "%02x", md[i]);
+    return g_string_free (hex, FALSE);
+  }
+  return g_compute_checksum_for_data (g_str_has_prefix (alg, "SHA-256") ?
+      G_CHECKSUM_SHA256 : G_CHECKSUM_MD5, data, len);
+}
+
+static gchar *
+digest_str (const gchar * alg, const gchar * str)
+{
+  return digest_hex (alg, (const guint8 *) str, strlen (str));
+}
+
+static gchar *
+challenge_for (RrQuirkAuthEntry * e, const gchar * offer, gboolean stale)
+{
+  GString *c;
+
+  if (g_ascii_strcasecmp (offer, "Basic") == 0)
+    return g_strdup_printf ("Basic realm=\"%s\"", e->realm);
+  c = g_string_new (NULL);
+  g_string_append_printf (c, "Digest realm=\"%s\", nonce=\"%s\", "
+      "algorithm=%s", e->realm, e->nonce, offer);
+  if (e->qop != NULL)
+    g_string_append_printf (c, ", qop=\"%s\"", e->qop);
+  g_string_append_printf (c, ", opaque=\"%s\"", e->opaque);
+  if (e->userhash)
+    g_string_append (c, ", charset=UTF-8, userhash=true");
+  if (stale)
+    g_string_append (c, ", stale=true");
+  return g_string_free (c, FALSE);
+}
+
+static gchar *
+auth_reply (RrQuirkAuthEntry * e, const RrQuirkRequest * req, gboolean stale)
+{
+  GString *out = g_string_new ("RTSP/1.0 401 Unauthorized\r\n");
+  gchar **o;
+
+  if (req->cseq != NULL)
+    g_string_append_printf (out, "CSeq: %s\r\n", req->cseq);
+  g_string_append (out, SERVER_HEADER);
+  for (o = e->offer; *o; o++) {
+    gchar *c = challenge_for (e, *o, stale);
+
+    if (!e->one_header)
+      g_string_append_printf (out, "WWW-Authenticate: %s\r\n", c);
+    else if (o == e->offer)
+      g_string_append_printf (out, "WWW-Authenticate: %s", c);
+    else
+      g_string_append_printf (out, ", %s", c);
+    g_free (c);
+  }
+  if (e->one_header)
+    g_string_append (out, "\r\n");
+  g_string_append (out, "\r\n");
+  return g_string_free (out, FALSE);
+}
+
+static const gchar *
+param_of (GstRTSPAuthCredential * cred, const gchar * name)
+{
+  GstRTSPAuthParam **p;
+
+  for (p = cred->params; p && *p; p++)
+    if (g_ascii_strcasecmp ((*p)->name, name) == 0)
+      return (*p)->value;
+  return NULL;
+}
+
+/* NULL when @cred is right for @req; else why not (*stale: the nonce
+ * expired). Called with the lock. */
+static const gchar *
+verify_digest (RrQuirkAuthEntry * e, const RrQuirkRequest * req,
+    GstRTSPAuthCredential * cred, gboolean * stale)
+{
+  const gchar *alg = param_of (cred, "algorithm");
+  const gchar *username = param_of (cred, "username");
+  const gchar *realm = param_of (cred, "realm");
+  const gchar *nonce = param_of (cred, "nonce");
+  const gchar *uri = param_of (cred, "uri");
+  const gchar *response = param_of (cred, "response");
+  const gchar *qop = param_of (cred, "qop");
+  const gchar *nc = param_of (cred, "nc");
+  const gchar *cnonce = param_of (cred, "cnonce");
+  const gchar *opaque = param_of (cred, "opaque");
+  const gchar *userhash = param_of (cred, "userhash");
+  gchar *ha1, *ha2, *expected, *tmp;
+  gboolean sess;
+  guint64 nc_value = 0;
+  const gchar *why = NULL;
+
+  if (g_ascii_strcasecmp (e->accept, "Basic") == 0)
+    return "Digest credentials, Basic expected";
+  if (alg == NULL)
+    alg = "MD5";
+  if (g_ascii_strcasecmp (alg, e->accept) != 0)
+    return "not the expected algorithm";
+  sess = g_str_has_suffix (e->accept, "-sess");
+  if (g_strcmp0 (realm, e->realm) != 0)
+    return "wrong realm";
+  if (nonce != NULL && e->old_nonce != NULL &&
+      strcmp (nonce, e->old_nonce) == 0) {
+    *stale = TRUE;
+    return "expired nonce";
+  }
+  if (g_strcmp0 (nonce, e->nonce) != 0)
+    return "unknown nonce";
+  if (g_strcmp0 (uri, req->uri) != 0)
+    return "uri is not the request-URI";
+  if (g_strcmp0 (opaque, e->opaque) != 0)
+    return "opaque not echoed";
+  if (username == NULL)
+    return "no username";
+  if (e->userhash) {
+    gchar *joined = g_strdup_printf ("%s:%s", e->user, e->realm);
+    gchar *hashed = digest_str (e->accept, joined);
+    gboolean same = strcmp (hashed, username) == 0;
+
+    g_free (joined);
+    g_free (hashed);
+    if (g_strcmp0 (userhash, "true") != 0)
+      return "userhash=true missing";
+    if (!same)
+      return "wrong user name hash";
+  } else if (strcmp (username, e->user) != 0) {
+    return "wrong user";
+  }
+
+  if (e->qop == NULL) {
+    if (qop != NULL || nc != NULL || cnonce != NULL)
+      return "qop/nc/cnonce without qop offered";
+  } else {
+    gchar **offered = g_strsplit (e->qop, ",", -1);
+    gboolean ok = qop != NULL && g_strv_contains ((const gchar * const *)
+        offered, qop);
+
+    g_strfreev (offered);
+    if (!ok)
+      return "qop missing or not offered";
+    if (nc == NULL || strlen (nc) != 8 ||
+        !g_ascii_string_to_unsigned (nc, 16, 1, G_MAXUINT32, &nc_value, NULL))
+      return "bad nc";
+    if (nc_value <= e->last_nc)
+      return "nc did not grow";
+    if (cnonce == NULL || *cnonce == '\0')
+      return "no cnonce";
+  }
+  if (response == NULL)
+    return "no response";
+
+  /* RFC 7616 §3.4.1-3.4.3 */
+  tmp = g_strdup_printf ("%s:%s:%s", e->user, e->realm, e->password);
+  ha1 = digest_str (e->accept, tmp);
+  g_free (tmp);
+  if (sess) {
+    tmp = g_strdup_printf ("%s:%s:%s", ha1, nonce, cnonce);
+    g_free (ha1);
+    ha1 = digest_str (e->accept, tmp);
+    g_free (tmp);
+  }
+  if (g_strcmp0 (qop, "auth-int") == 0) {
+    gchar *hbody = digest_hex (e->accept, req->body ? req->body :
+        (const guint8 *) "", req->body_len);
+
+    tmp = g_strdup_printf ("%s:%s:%s", req->method, uri, hbody);
+    g_free (hbody);
+  } else {
+    tmp = g_strdup_printf ("%s:%s", req->method, uri);
+  }
+  ha2 = digest_str (e->accept, tmp);
+  g_free (tmp);
+  if (qop != NULL)
+    tmp = g_strdup_printf ("%s:%s:%s:%s:%s:%s", ha1, nonce, nc, cnonce, qop,
+        ha2);
+  else
+    tmp = g_strdup_printf ("%s:%s:%s", ha1, nonce, ha2);
+  expected = digest_str (e->accept, tmp);
+  g_free (tmp);
+  g_free (ha1);
+  g_free (ha2);
+
+  if (strcmp (expected, response) != 0)
+    why = "wrong response";
+  else if (qop != NULL)
+    e->last_nc = nc_value;
+  g_free (expected);
+  return why;
+}
+
+static const gchar *
+verify (RrQuirkAuthEntry * e, const RrQuirkRequest * req, gboolean * stale)
+{
+  GstRTSPMessage *msg = NULL;
+  GstRTSPAuthCredential **creds;
+  const gchar *why = "unparsable Authorization";
+
+  gst_rtsp_message_new_request (&msg, GST_RTSP_OPTIONS, "*");
+  gst_rtsp_message_add_header (msg, GST_RTSP_HDR_AUTHORIZATION,
+      req->authorization);
+  creds = gst_rtsp_message_parse_auth_credentials (msg,
+      GST_RTSP_HDR_AUTHORIZATION);
+  if (creds != NULL && creds[0] != NULL && creds[1] == NULL) {
+    if (creds[0]->scheme == GST_RTSP_AUTH_BASIC) {
+      gchar *plain = g_strdup_printf ("%s:%s", e->user, e->password);
+      gchar *b64 = g_base64_encode ((const guchar *) plain, strlen (plain));
+
+      if (g_ascii_strcasecmp (e->accept, "Basic") != 0)
+        why = "Basic credentials, Digest expected";
+      else if (g_strcmp0 (creds[0]->authorization, b64) != 0)
+        why = "wrong Basic credentials";
+      else
+        why = NULL;
+      g_free (plain);
+      g_free (b64);
+    } else if (creds[0]->scheme == GST_RTSP_AUTH_DIGEST) {
+      why = verify_digest (e, req, creds[0], stale);
+    }
+  }
+  if (creds != NULL)
+    gst_rtsp_auth_credentials_free (creds);
+  gst_rtsp_message_free (msg);
+  return why;
+}
+
+/* A 401 reply when @req is not authorized, else NULL. Called with the
+ * lock. */
+static gchar *
+check_auth (RrQuirkServer * s, const RrQuirkRequest * req)
+{
+  RrQuirkAuthEntry *e = NULL;
+  const gchar *why;
+  gboolean stale = FALSE;
+  guint i;
+
+  for (i = 0; i < s->auths->len && e == NULL; i++) {
+    RrQuirkAuthEntry *candidate = g_ptr_array_index (s->auths, i);
+
+    if (g_str_has_prefix (req->path, candidate->prefix))
+      e = candidate;
+  }
+  if (e == NULL)
+    return NULL;
+
+  if (req->authorization == NULL) {
+    s->auth_counts.challenged++;
+    return auth_reply (e, req, FALSE);
+  }
+  why = verify (e, req, &stale);
+  if (why == NULL) {
+    s->auth_counts.accepted++;
+    if (e->stale_every > 0 && ++e->used >= e->stale_every) {
+      GST_INFO ("MOCK auth: nonce expires");
+      g_free (e->old_nonce);
+      e->old_nonce = e->nonce;
+      e->nonce = random_hex ();
+      e->used = 0;
+      e->last_nc = 0;
+    }
+    return NULL;
+  }
+  if (stale) {
+    s->auth_counts.stale++;
+    return auth_reply (e, req, !e->no_stale_flag);
+  }
+  GST_INFO ("MOCK auth: %s %s rejected: %s", req->method, req->uri, why);
+  s->auth_counts.rejected++;
+  g_free (s->last_auth_error);
+  s->last_auth_error = g_strdup (why);
+  return auth_reply (e, req, FALSE);
+}
+
 /* returns FALSE when the connection was closed */
 static gboolean
 handle_request (RrQuirkConn * conn, const RrQuirkRequest * req)
@@ -327,6 +673,7 @@ handle_request (RrQuirkConn * conn, const RrQuirkRequest * req)
     s->last_transport = g_strdup (req->transport);
   }
   g_cond_broadcast (&s->cond);
+  reply = check_auth (s, req);
   rule = g_hash_table_lookup (s->rules, req->method);
   if (rule != NULL) {
     have_rule = TRUE;
@@ -334,6 +681,17 @@ handle_request (RrQuirkConn * conn, const RrQuirkRequest * req)
     template_ = g_strdup (rule->template_);
   }
   g_mutex_unlock (&s->lock);
+
+  if (reply != NULL) {
+    GST_INFO ("MOCK conn %u: %s %s (CSeq %s), 401", conn->id, req->method,
+        req->uri, req->cseq ? req->cseq : "none");
+    ok = send_all (conn, reply, strlen (reply));
+    g_free (reply);
+    g_free (template_);
+    if (!ok)
+      conn_close (conn);
+    return ok;
+  }
 
   GST_INFO ("MOCK conn %u: %s %s (CSeq %s), %s", conn->id, req->method,
       req->uri, req->cseq ? req->cseq : "none",
@@ -419,6 +777,8 @@ parse_head (gchar * head, RrQuirkRequest * req, gsize * content_length)
       req->cseq = colon;
     else if (g_ascii_strcasecmp (line, "Transport") == 0)
       req->transport = colon;
+    else if (g_ascii_strcasecmp (line, "Authorization") == 0)
+      req->authorization = colon;
     else if (g_ascii_strcasecmp (line, "Content-Length") == 0)
       *content_length = (gsize) g_ascii_strtoull (colon, NULL, 10);
   }
@@ -496,11 +856,14 @@ process_buffer (RrQuirkConn * conn)
       g_free (req.path);
       return TRUE;
     }
+    req.body = g_memdup2 (data + head_len, content_length);
+    req.body_len = content_length;
     g_byte_array_remove_range (conn->buf, 0, head_len + content_length);
 
     ok = handle_request (conn, &req);
     g_free (req.head);
     g_free (req.path);
+    g_free (req.body);
     if (!ok)
       return FALSE;
   }
@@ -612,6 +975,7 @@ rr_quirk_server_new_full (guint port, GError ** error)
   g_cond_init (&s->cond);
   s->rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rule_free);
   s->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->auths = g_ptr_array_new_with_free_func (auth_entry_free);
   s->context = g_main_context_new ();
   s->loop = g_main_loop_new (s->context, FALSE);
 
@@ -695,6 +1059,8 @@ rr_quirk_server_free (RrQuirkServer * s)
   g_hash_table_unref (s->rules);
   g_hash_table_unref (s->counts);
   g_free (s->last_transport);
+  g_ptr_array_unref (s->auths);
+  g_free (s->last_auth_error);
   g_mutex_clear (&s->lock);
   g_cond_clear (&s->cond);
   g_free (s);
@@ -753,6 +1119,14 @@ rr_quirk_server_clear (RrQuirkServer * s, const gchar * method)
   g_free (key);
 }
 
+void
+rr_quirk_server_set_session_timeout (RrQuirkServer * s, guint seconds)
+{
+  g_mutex_lock (&s->lock);
+  s->session_timeout = seconds;
+  g_mutex_unlock (&s->lock);
+}
+
 guint
 rr_quirk_server_count (RrQuirkServer * s, const gchar * method)
 {
@@ -795,4 +1169,69 @@ rr_quirk_server_last_transport_has (RrQuirkServer * s, const gchar * text)
   has = s->last_transport != NULL && strstr (s->last_transport, text) != NULL;
   g_mutex_unlock (&s->lock);
   return has;
+}
+
+void
+rr_quirk_server_set_auth (RrQuirkServer * s, const gchar * path_prefix,
+    const RrQuirkAuth * auth)
+{
+  RrQuirkAuthEntry *e;
+  guint i;
+
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (path_prefix != NULL);
+  g_return_if_fail (auth == NULL || (auth->user != NULL &&
+          auth->offer != NULL && auth->offer[0] != NULL &&
+          auth->accept != NULL));
+
+  g_mutex_lock (&s->lock);
+  for (i = 0; i < s->auths->len; i++) {
+    e = g_ptr_array_index (s->auths, i);
+    if (strcmp (e->prefix, path_prefix) == 0) {
+      g_ptr_array_remove_index (s->auths, i);
+      break;
+    }
+  }
+  if (auth != NULL) {
+    e = g_new0 (RrQuirkAuthEntry, 1);
+    e->prefix = g_strdup (path_prefix);
+    e->user = g_strdup (auth->user);
+    e->password = g_strdup (auth->password ? auth->password : "");
+    e->realm = g_strdup (auth->realm ? auth->realm : "quirk");
+    e->offer = g_strdupv ((gchar **) auth->offer);
+    e->one_header = auth->one_header;
+    e->accept = g_strdup (auth->accept);
+    e->qop = g_strdup (auth->qop);
+    e->userhash = auth->userhash;
+    e->stale_every = auth->stale_every;
+    e->no_stale_flag = auth->no_stale_flag;
+    e->nonce = random_hex ();
+    e->opaque = random_hex ();
+    g_ptr_array_add (s->auths, e);
+  }
+  g_mutex_unlock (&s->lock);
+}
+
+void
+rr_quirk_server_get_auth_counts (RrQuirkServer * s, RrQuirkAuthCounts * counts)
+{
+  g_return_if_fail (s != NULL);
+  g_return_if_fail (counts != NULL);
+
+  g_mutex_lock (&s->lock);
+  *counts = s->auth_counts;
+  g_mutex_unlock (&s->lock);
+}
+
+gchar *
+rr_quirk_server_last_auth_error (RrQuirkServer * s)
+{
+  gchar *why;
+
+  g_return_val_if_fail (s != NULL, NULL);
+
+  g_mutex_lock (&s->lock);
+  why = g_strdup (s->last_auth_error);
+  g_mutex_unlock (&s->lock);
+  return why;
 }

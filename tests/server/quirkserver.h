@@ -66,12 +66,72 @@ void rr_quirk_server_set (RrQuirkServer * server, const gchar * method,
 /* Back to the default answer for @method. */
 void rr_quirk_server_clear (RrQuirkServer * server, const gchar * method);
 
+/**
+ * RrQuirkAuth:
+ * Authentication the MOCK demands on a path. It is not gst-rtsp-server's:
+ * the MOCK computes the expected Digest response itself (GChecksum, and
+ * libcrypto for SHA-512/256) and checks every field of each Authorization it
+ * gets; a request whose Authorization is missing or wrong is answered 401
+ * with the challenges below (a fresh nonce each time), and counted.
+ * @user, @password: the credentials it accepts
+ * @realm: NULL → "quirk"
+ * @offer: NULL-terminated list of the challenges a 401 offers, in order:
+ *   "Basic", or a Digest algorithm ("MD5", "MD5-sess", "SHA-256",
+ *   "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess")
+ * @one_header: all challenges in one WWW-Authenticate header (comma
+ *   separated) instead of one header each
+ * @accept: the only entry of @offer whose credentials are accepted
+ * @qop: the qop of the Digest challenges: NULL (none, RFC 2069: the
+ *   Authorization must then carry no qop/nc/cnonce), "auth", "auth-int" or
+ *   "auth,auth-int". With qop, nc must grow with every request of a nonce.
+ * @userhash: offer userhash=true and require username = H(user:realm)
+ * @stale_every: when non-zero, a nonce expires after that many accepted
+ *   requests: the next request with it gets 401 with stale=true and a new
+ *   nonce (counted in stale, not in rejected)
+ * @no_stale_flag: with @stale_every, the expired nonce's 401 omits
+ *   stale=true (as many cameras do)
+ */
+typedef struct
+{
+  const gchar *user;
+  const gchar *password;
+  const gchar *realm;
+  const gchar *const *offer;
+  gboolean one_header;
+  const gchar *accept;
+  const gchar *qop;
+  gboolean userhash;
+  guint stale_every;
+  gboolean no_stale_flag;
+} RrQuirkAuth;
+
+typedef struct
+{
+  guint challenged;             /* 401s to requests without Authorization */
+  guint accepted;               /* requests whose Authorization was right */
+  guint rejected;               /* 401s to a wrong Authorization */
+  guint stale;                  /* 401s for an expired nonce */
+} RrQuirkAuthCounts;
+
+/* Demands @auth on every request whose path starts with @path_prefix (all
+ * methods, OPTIONS too); NULL @auth removes it. Copies @auth. */
+void rr_quirk_server_set_auth (RrQuirkServer * server,
+    const gchar * path_prefix, const RrQuirkAuth * auth);
+void rr_quirk_server_get_auth_counts (RrQuirkServer * server,
+    RrQuirkAuthCounts * counts);
+/* Why the last wrong Authorization was rejected (g_free), NULL if none was.
+ * Never contains the credentials. */
+gchar *rr_quirk_server_last_auth_error (RrQuirkServer * server);
+
 /* Whether the Transport header of the last SETUP contains @text. */
 gboolean rr_quirk_server_last_transport_has (RrQuirkServer * server,
     const gchar * text);
 
 /* How many requests of @method were received. */
 guint rr_quirk_server_count (RrQuirkServer * server, const gchar * method);
+/* The timeout announced in SETUP's Session header, in seconds (0 → 60). */
+void rr_quirk_server_set_session_timeout (RrQuirkServer * server,
+    guint seconds);
 /* Blocks until at least @count requests of @method were received or
  * @timeout_ms passed; returns the final count. */
 guint rr_quirk_server_wait (RrQuirkServer * server, const gchar * method,
