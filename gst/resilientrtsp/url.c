@@ -389,3 +389,38 @@ gst_resilient_url_strip_credentials (const gchar * url, gchar ** user,
 
   return g_strdup_printf ("%.*s%s", (gint) (auth - url), url, at + 1);
 }
+
+gboolean
+gst_resilient_url_http_tunnel (const gchar * url, gchar ** request_url,
+    gchar ** path)
+{
+  const gchar *inner;
+  gsize n;
+
+  if (url == NULL)
+    return FALSE;
+
+  n = scheme_length (url);
+  if (n == 5 && g_ascii_strncasecmp (url, "rtsph", 5) == 0)
+    inner = "rtsp";
+  else if (n == 6 && g_ascii_strncasecmp (url, "rtspsh", 6) == 0)
+    inner = "rtsps";
+  else
+    return FALSE;
+
+  if (request_url)
+    *request_url = g_strconcat (inner, url + n, NULL);
+  if (path) {
+    UriParts u;
+    const gchar *p;
+
+    uri_parse (url, &u);
+    p = *u.path ? u.path : "/";
+    if (u.query)
+      *path = g_strdup_printf ("%s%s?%s", *p == '/' ? "" : "/", p, u.query);
+    else
+      *path = g_strdup_printf ("%s%s", *p == '/' ? "" : "/", p);
+    uri_parts_clear (&u);
+  }
+  return TRUE;
+}

@@ -77,4 +77,23 @@ G_GNUC_INTERNAL
 gchar *gst_resilient_url_resolve_control (const gchar * base,
     const gchar * control);
 
+/**
+ * gst_resilient_url_http_tunnel:
+ * @url: a location (credentials may be in it)
+ * @request_url: (out) (optional) (transfer full): @url with the scheme the
+ *   RTSP requests inside the tunnel carry: rtsph:// → rtsp://,
+ *   rtspsh:// → rtsps:// (everything else unchanged)
+ * @path: (out) (optional) (transfer full): the request path of the
+ *   tunnel's HTTP GET and POST: the URL's path and query ("/" when it has
+ *   no path; never the fragment)
+ *
+ * TRUE when @url asks for RTSP tunnelled over HTTP (rtsph://) or HTTPS
+ * (rtspsh://), as rtspsrc understands those schemes (TCP interleaved
+ * transport only, the URL's port, 554 by default); the outs are then set.
+ * FALSE for every other URL, outs untouched.
+ */
+G_GNUC_INTERNAL
+gboolean gst_resilient_url_http_tunnel (const gchar * url,
+    gchar ** request_url, gchar ** path);
+
 G_END_DECLS

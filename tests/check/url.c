@@ -362,6 +362,57 @@ GST_START_TEST (test_is_absolute)
 
 GST_END_TEST;
 
+static const struct
+{
+  const gchar *url;
+  gboolean tunnel;
+  const gchar *request_url;
+  const gchar *path;
+} tunnel_cases[] = {
+  {"rtsph://cam/stream", TRUE, "rtsp://cam/stream", "/stream"},
+  {"RTSPH://cam:8080/a/b?x=1&y=2#frag", TRUE,
+        "rtsp://cam:8080/a/b?x=1&y=2#frag",
+      "/a/b?x=1&y=2"},
+  {"rtspsh://u:p@[::1]:443/live", TRUE, "rtsps://u:p@[::1]:443/live", "/live"},
+  {"rtsph://cam", TRUE, "rtsp://cam", "/"},
+  {"rtsph://cam?q", TRUE, "rtsp://cam?q", "/?q"},
+  {"rtsp://cam/stream", FALSE, NULL, NULL},
+  {"rtspt://cam/stream", FALSE, NULL, NULL},
+  {"rtsps://cam/stream", FALSE, NULL, NULL},
+  {"rtsphx://cam/", FALSE, NULL, NULL},
+  {"http://cam/", FALSE, NULL, NULL},
+  {"rtsph", FALSE, NULL, NULL},
+  {"", FALSE, NULL, NULL},
+};
+
+GST_START_TEST (test_http_tunnel)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (tunnel_cases); i++) {
+    gchar *request_url = (gchar *) "unset", *path = (gchar *) "unset";
+    gboolean tunnel = gst_resilient_url_http_tunnel (tunnel_cases[i].url,
+        &request_url, &path);
+
+    fail_unless_equals_int (tunnel, tunnel_cases[i].tunnel);
+    if (!tunnel) {
+      /* untouched */
+      fail_unless_equals_string (request_url, "unset");
+      fail_unless_equals_string (path, "unset");
+      continue;
+    }
+    fail_unless_equals_string (request_url, tunnel_cases[i].request_url);
+    fail_unless_equals_string (path, tunnel_cases[i].path);
+    g_free (request_url);
+    g_free (path);
+    fail_unless (gst_resilient_url_http_tunnel (tunnel_cases[i].url, NULL,
+            NULL));
+  }
+  fail_if (gst_resilient_url_http_tunnel (NULL, NULL, NULL));
+}
+
+GST_END_TEST;
+
 static Suite *
 url_suite (void)
 {
@@ -376,6 +427,7 @@ url_suite (void)
   tcase_add_test (tc, test_control_chain);
   tcase_add_test (tc, test_strip_credentials);
   tcase_add_test (tc, test_is_absolute);
+  tcase_add_test (tc, test_http_tunnel);
 
   return s;
 }
