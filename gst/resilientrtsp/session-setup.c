@@ -58,8 +58,22 @@ on_udp_packet (GstResilientUdpTransport * udp, gboolean is_rtcp,
     gst_resilient_session_deliver (session, stream->pub.index, is_rtcp, buf);
 }
 
+static void
+on_udp_source_learned (GstResilientUdpTransport * udp, gboolean is_rtcp,
+    GInetSocketAddress * from, gpointer user_data)
+{
+  StreamPriv *stream = user_data;
+
+  GST_INFO_OBJECT (stream->session, "stream %u: the server sends %s from "
+      "port %u, not the announced %u: sending %s there", stream->pub.index,
+      is_rtcp ? "RTCP" : "RTP", g_inet_socket_address_get_port (from),
+      is_rtcp ? stream->pub.server_rtcp_port : stream->pub.server_rtp_port,
+      is_rtcp ? "RTCP and punches" : "punches");
+}
+
 static const GstResilientUdpCallbacks udp_callbacks = {
   on_udp_packet,
+  on_udp_source_learned,
 };
 
 static GSocketFamily
@@ -351,13 +365,17 @@ gst_resilient_session_streams_set_up (GstResilientSession * session)
 
     if (stream->pub.udp == NULL)
       continue;
+    /* the RTCP port is also where NAT punches for RTCP go */
     if (server && stream->pub.transport == GST_RTSP_LOWER_TRANS_UDP)
       gst_resilient_udp_transport_set_remote (stream->pub.udp, server,
-          stream->pub.server_rtp_port, session->settings.do_rtcp ?
+          stream->pub.server_rtp_port, session->settings.do_rtcp ||
+          session->settings.nat_method != GST_RESILIENT_NAT_METHOD_NONE ?
           stream->pub.server_rtcp_port : 0);
     gst_resilient_udp_transport_start (stream->pub.udp, &udp_callbacks, stream);
   }
   g_clear_object (&remote);
+  /* before PLAY: the NAT must know the path before the server sends */
+  gst_resilient_session_nat_punch_start (session);
 
   if (gst_resilient_session_get_state (session) !=
       GST_RESILIENT_SESSION_RECOVERING)

@@ -16,6 +16,10 @@
  * While started, the socket sources hold a reference on the transport: call
  * gst_resilient_udp_transport_stop() before dropping the last reference.
  *
+ * Source learning (for NAT traversal) asks g_socket_receive_messages for
+ * the source addresses only while it is still learning, so the steady
+ * state allocates nothing per datagram.
+ *
  * locking order: lock (per transport) → none
  */
 #ifdef HAVE_CONFIG_H
@@ -41,6 +45,8 @@ GST_DEBUG_CATEGORY_STATIC (udp_debug);
 #define SCRATCH_SIZE (64 * 1024)
 /* kernel-chosen pairs: attempts before giving up */
 #define MAX_EPHEMERAL_ATTEMPTS 64
+/* source learning: datagrams looked at per socket before giving up */
+#define LEARN_MAX_DATAGRAMS 64
 
 typedef struct
 {
@@ -68,8 +74,11 @@ struct _GstResilientUdpTransport
   guint pool_buffer_size;
   RxSlot slots[BATCH];
   guint8 *scratch;
+  guint learn_left[2];          /* datagrams source learning still looks
+                                 * at, per socket ([1]: RTCP); 0: not learning */
 
   GMutex lock;
+  GInetAddress *server;         /* lock */
   GSocketAddress *remote_rtp;   /* lock */
   GSocketAddress *remote_rtcp;  /* lock */
   GstResilientUdpStats stats;   /* lock */
@@ -116,6 +125,7 @@ gst_resilient_udp_transport_finalize (GObject * object)
 
   g_clear_object (&udp->rtp_socket);
   g_clear_object (&udp->rtcp_socket);
+  g_clear_object (&udp->server);
   g_clear_object (&udp->remote_rtp);
   g_clear_object (&udp->remote_rtcp);
   g_free (udp->scratch);
@@ -445,11 +455,28 @@ gst_resilient_udp_transport_set_remote (GstResilientUdpTransport * udp,
     rtcp = g_inet_socket_address_new (server, server_rtcp_port);
 
   g_mutex_lock (&udp->lock);
+  g_clear_object (&udp->server);
   g_clear_object (&udp->remote_rtp);
   g_clear_object (&udp->remote_rtcp);
+  if (server)
+    udp->server = g_object_ref (server);
   udp->remote_rtp = rtp;
   udp->remote_rtcp = rtcp;
+  udp->stats.learned_rtp_port = 0;
+  udp->stats.learned_rtcp_port = 0;
   g_mutex_unlock (&udp->lock);
+}
+
+void
+gst_resilient_udp_transport_set_learn_source (GstResilientUdpTransport * udp,
+    gboolean learn)
+{
+  g_return_if_fail (GST_IS_RESILIENT_UDP_TRANSPORT (udp));
+  g_return_if_fail (!udp->started
+      || gst_resilient_io_context_is_current (udp->io));
+
+  udp->learn_left[0] = learn ? LEARN_MAX_DATAGRAMS : 0;
+  udp->learn_left[1] = learn && udp->rtcp_socket ? LEARN_MAX_DATAGRAMS : 0;
 }
 
 /* Receiving */
@@ -526,6 +553,60 @@ udp_grow_pool (GstResilientUdpTransport * udp, gsize size)
   udp->pool_buffer_size = new_size;
 }
 
+/* Source learning: one datagram of @len bytes starting with @first_byte
+ * came from @from. Stops learning on this socket once the server spoke;
+ * returns the learned address when it is not the announced one. */
+static GInetSocketAddress *
+udp_learn (GstResilientUdpTransport * udp, gboolean is_rtcp,
+    GSocketAddress * from, gsize len, guint8 first_byte)
+{
+  GInetSocketAddress *inet;
+  GInetSocketAddress *learned = NULL;
+  GSocketAddress **remote;
+  guint port, expected;
+
+  if (udp->learn_left[is_rtcp] == 0)
+    return NULL;
+  udp->learn_left[is_rtcp]--;
+
+  /* an RTP or RTCP packet: version 2 */
+  if (!G_IS_INET_SOCKET_ADDRESS (from) || len < 4 || (first_byte >> 6) != 2)
+    return NULL;
+  inet = G_INET_SOCKET_ADDRESS (from);
+  port = g_inet_socket_address_get_port (inet);
+
+  g_mutex_lock (&udp->lock);
+  remote = is_rtcp ? &udp->remote_rtcp : &udp->remote_rtp;
+  if (udp->server == NULL || *remote == NULL ||
+      !g_inet_address_equal (udp->server,
+          g_inet_socket_address_get_address (inet))) {
+    g_mutex_unlock (&udp->lock);
+    return NULL;
+  }
+  /* the server spoke: this packet decides */
+  udp->learn_left[is_rtcp] = 0;
+  expected = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (*remote));
+  if (port != expected) {
+    g_object_unref (*remote);
+    *remote = g_inet_socket_address_new (udp->server, port);
+    if (is_rtcp)
+      udp->stats.learned_rtcp_port = port;
+    else
+      udp->stats.learned_rtp_port = port;
+    learned = G_INET_SOCKET_ADDRESS (g_object_ref (*remote));
+  }
+  g_mutex_unlock (&udp->lock);
+
+  if (learned) {
+    GST_INFO_OBJECT (udp, "the server sends %s from port %u, not %u: "
+        "sending there", is_rtcp ? "RTCP" : "RTP", port, expected);
+  } else {
+    GST_DEBUG_OBJECT (udp, "the server sends %s from the announced port %u",
+        is_rtcp ? "RTCP" : "RTP", port);
+  }
+  return learned;
+}
+
 /* One g_socket_receive_messages call. Returns the number of datagrams
  * received (0 when none is waiting), -1 on error. */
 static gint
@@ -534,11 +615,14 @@ udp_receive_batch (GstResilientUdpTransport * udp, GSocket * socket,
 {
   GInputMessage msgs[BATCH];
   GInputVector vecs[BATCH][2];
+  GSocketAddress *from[BATCH];
   GstBuffer *out[BATCH];
   GError *error = NULL;
   gint n, i, last_oversized = -1;
   guint64 bytes = 0, oversized = 0, dropped = 0;
   gsize max_oversized = 0;
+  gboolean learning = udp->learn_left[is_rtcp] > 0;
+  GInetSocketAddress *learned = NULL;
 
   for (i = 0; i < BATCH; i++) {
     if (!udp_fill_slot (udp, &udp->slots[i]))
@@ -547,7 +631,8 @@ udp_receive_batch (GstResilientUdpTransport * udp, GSocket * socket,
     vecs[i][0].size = udp->slots[i].map.size;
     vecs[i][1].buffer = udp->scratch;
     vecs[i][1].size = SCRATCH_SIZE;
-    msgs[i].address = NULL;
+    from[i] = NULL;
+    msgs[i].address = learning ? &from[i] : NULL;
     msgs[i].vectors = vecs[i];
     msgs[i].num_vectors = 2;
     msgs[i].bytes_received = 0;
@@ -558,6 +643,8 @@ udp_receive_batch (GstResilientUdpTransport * udp, GSocket * socket,
 
   n = g_socket_receive_messages (socket, msgs, BATCH, 0, NULL, &error);
   if (n < 0) {
+    for (i = 0; i < BATCH; i++)
+      g_clear_object (&from[i]);
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
       g_error_free (error);
       return 0;
@@ -568,6 +655,15 @@ udp_receive_batch (GstResilientUdpTransport * udp, GSocket * socket,
   for (i = 0; i < n; i++) {
     if (msgs[i].bytes_received > vecs[i][0].size)
       last_oversized = i;
+  }
+
+  if (learning) {
+    for (i = 0; i < n; i++) {
+      if (from[i] && learned == NULL && msgs[i].bytes_received > 0)
+        learned = udp_learn (udp, is_rtcp, from[i], msgs[i].bytes_received,
+            udp->slots[i].map.data[0]);
+      g_clear_object (&from[i]);
+    }
   }
 
   for (i = 0; i < n; i++) {
@@ -610,6 +706,12 @@ udp_receive_batch (GstResilientUdpTransport * udp, GSocket * socket,
 
   if (max_oversized > 0)
     udp_grow_pool (udp, max_oversized);
+
+  if (learned) {
+    if (udp->started && udp->callbacks.source_learned)
+      udp->callbacks.source_learned (udp, is_rtcp, learned, udp->user_data);
+    g_object_unref (learned);
+  }
 
   for (i = 0; i < n; i++) {
     if (out[i] == NULL)
@@ -743,9 +845,11 @@ gst_resilient_udp_transport_stop (GstResilientUdpTransport * udp)
 
 /* Sending */
 
-gboolean
-gst_resilient_udp_transport_send_rtcp (GstResilientUdpTransport * udp,
-    GstBuffer * buf)
+/* Sends @buf from @from_rtcp's socket to that socket's remote; the remote
+ * is read under the lock (source learning may change it). */
+static gboolean
+udp_send (GstResilientUdpTransport * udp, gboolean from_rtcp, GstBuffer * buf,
+    const gchar * what)
 {
   GSocketAddress *dest = NULL;
   GSocket *socket;
@@ -753,21 +857,21 @@ gst_resilient_udp_transport_send_rtcp (GstResilientUdpTransport * udp,
   GError *error = NULL;
   gssize sent;
 
-  g_return_val_if_fail (GST_IS_RESILIENT_UDP_TRANSPORT (udp), FALSE);
-  g_return_val_if_fail (GST_IS_BUFFER (buf), FALSE);
-
   g_mutex_lock (&udp->lock);
-  if (udp->remote_rtcp)
+  if (from_rtcp && udp->remote_rtcp)
     dest = g_object_ref (udp->remote_rtcp);
+  else if (!from_rtcp && udp->remote_rtp)
+    dest = g_object_ref (udp->remote_rtp);
   g_mutex_unlock (&udp->lock);
 
   if (dest == NULL) {
-    GST_LOG_OBJECT (udp, "no remote RTCP port, not sending");
+    GST_LOG_OBJECT (udp, "no remote %s port, not sending %s",
+        from_rtcp ? "RTCP" : "RTP", what);
     return FALSE;
   }
 
   /* from the RTCP port, so the server sees RTCP where it expects it */
-  socket = udp->rtcp_socket ? udp->rtcp_socket : udp->rtp_socket;
+  socket = from_rtcp && udp->rtcp_socket ? udp->rtcp_socket : udp->rtp_socket;
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
     g_object_unref (dest);
@@ -779,10 +883,43 @@ gst_resilient_udp_transport_send_rtcp (GstResilientUdpTransport * udp,
   g_object_unref (dest);
 
   if (sent < 0) {
-    GST_DEBUG_OBJECT (udp, "RTCP not sent: %s", error->message);
+    GST_DEBUG_OBJECT (udp, "%s not sent: %s", what, error->message);
     g_error_free (error);
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+gst_resilient_udp_transport_send_rtcp (GstResilientUdpTransport * udp,
+    GstBuffer * buf)
+{
+  g_return_val_if_fail (GST_IS_RESILIENT_UDP_TRANSPORT (udp), FALSE);
+  g_return_val_if_fail (GST_IS_BUFFER (buf), FALSE);
+
+  if (!udp_send (udp, TRUE, buf, "RTCP"))
+    return FALSE;
+
+  g_mutex_lock (&udp->lock);
+  udp->stats.rtcp_sent++;
+  udp->stats.last_rtcp_sent_us = g_get_monotonic_time ();
+  g_mutex_unlock (&udp->lock);
+  return TRUE;
+}
+
+gboolean
+gst_resilient_udp_transport_send_punch (GstResilientUdpTransport * udp,
+    gboolean from_rtcp, GstBuffer * buf)
+{
+  g_return_val_if_fail (GST_IS_RESILIENT_UDP_TRANSPORT (udp), FALSE);
+  g_return_val_if_fail (GST_IS_BUFFER (buf), FALSE);
+
+  if (!udp_send (udp, from_rtcp, buf, "NAT punch"))
+    return FALSE;
+
+  g_mutex_lock (&udp->lock);
+  udp->stats.punches_sent++;
+  g_mutex_unlock (&udp->lock);
   return TRUE;
 }
 

@@ -22,6 +22,11 @@ typedef struct
    * @is_rtcp: TRUE for packets on the RTCP socket. Runs on the I/O thread. */
   void (*packet) (GstResilientUdpTransport * udp, gboolean is_rtcp,
       GstBuffer * buf, gpointer user_data);
+  /* Optional. Source learning (set_learn_source) found the server sending
+   * from @from, not from the port it announced: RTCP and punches now go
+   * there. Runs on the I/O thread, before that packet's packet(). */
+  void (*source_learned) (GstResilientUdpTransport * udp, gboolean is_rtcp,
+      GInetSocketAddress * from, gpointer user_data);
 } GstResilientUdpCallbacks;
 
 typedef struct
@@ -32,6 +37,11 @@ typedef struct
   guint64 oversized;            /* datagrams larger than a pool buffer (copied) */
   guint64 oversized_dropped;    /* oversized datagrams lost: two in one batch shared the scratch area */
   guint64 dropped_foreign;      /* from an address other than the server's (when filtering) */
+  guint64 rtcp_sent;            /* RTCP packets sent (send_rtcp) */
+  gint64 last_rtcp_sent_us;     /* monotonic time of the last one, 0: none */
+  guint64 punches_sent;         /* NAT punch packets sent (send_punch) */
+  guint learned_rtp_port;       /* source learning: the server's real ports, */
+  guint learned_rtcp_port;      /* 0 while none differs from the announced one */
 } GstResilientUdpStats;
 
 /**
@@ -60,10 +70,27 @@ GstResilientUdpTransport *gst_resilient_udp_transport_new_multicast (GstResilien
 G_GNUC_INTERNAL guint gst_resilient_udp_transport_get_rtp_port (GstResilientUdpTransport * udp);
 G_GNUC_INTERNAL guint gst_resilient_udp_transport_get_rtcp_port (GstResilientUdpTransport * udp);
 
-/* Where RTCP (and later NAT punching) is sent. Any thread. @server_rtcp_port
- * 0 disables sending. */
+/* Where RTCP and NAT punches are sent: the server's announced ports. Any
+ * thread. @server_rtcp_port 0 disables sending RTCP. Forgets what source
+ * learning learned. */
 G_GNUC_INTERNAL void gst_resilient_udp_transport_set_remote (GstResilientUdpTransport * udp,
     GInetAddress * server, guint server_rtp_port, guint server_rtcp_port);
+
+/**
+ * gst_resilient_udp_transport_set_learn_source:
+ * Symmetric-RTP source learning ("latching", RFC 7362), off by default;
+ * I/O thread (or before start). While on, the source address of received
+ * datagrams is looked at until, per socket, the first RTP/RTCP packet (a
+ * version 2 header) from the server's IP address (set_remote) arrives. When
+ * it comes from another port than the announced one, that port becomes
+ * the destination of what this socket sends (RTCP from the RTCP socket,
+ * punches from either) and source_learned is called. Packets from other
+ * addresses change nothing; after 64 datagrams without one from the
+ * server, learning stops on that socket (it costs an allocation per
+ * datagram). Only the first packet decides: the path is then fixed.
+ */
+G_GNUC_INTERNAL void gst_resilient_udp_transport_set_learn_source (GstResilientUdpTransport * udp,
+    gboolean learn);
 
 /* I/O thread only: attach the receive sources. They hold a reference on
  * @udp until stop(): call it before dropping the last reference. */
@@ -76,6 +103,13 @@ G_GNUC_INTERNAL void gst_resilient_udp_transport_stop (GstResilientUdpTransport 
  * the send failed (logged, non-fatal). */
 G_GNUC_INTERNAL gboolean gst_resilient_udp_transport_send_rtcp (GstResilientUdpTransport * udp,
     GstBuffer * buf);
+
+/* Any thread. Sends a NAT punch packet @buf (not taken) from the RTCP
+ * socket to the server's RTCP port (@from_rtcp) or from the RTP socket to
+ * its RTP port. FALSE if that remote is not set or the send failed
+ * (logged, non-fatal). */
+G_GNUC_INTERNAL gboolean gst_resilient_udp_transport_send_punch (GstResilientUdpTransport * udp,
+    gboolean from_rtcp, GstBuffer * buf);
 
 G_GNUC_INTERNAL void gst_resilient_udp_transport_get_stats (GstResilientUdpTransport * udp,
     GstResilientUdpStats * stats);
