@@ -20,8 +20,11 @@ PACKAGES=(
   libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev
   libgstrtspserver-1.0-dev
+  libssl-dev                    # libcrypto: SHA-512/256 for Digest auth
+  libsoup-3.0-dev               # telemetry: the /metrics and /health HTTP server
   # runtime, tests, demo, benchmark
   gstreamer1.0-tools
+  glib-networking               # GIO's TLS backend (rtsps://) and proxy resolvers
   gstreamer1.0-plugins-base     # decodebin, videoconvert, opus
   gstreamer1.0-plugins-good     # rtpbin, depayloaders, rtspsrc, autovideosink
   gstreamer1.0-plugins-bad

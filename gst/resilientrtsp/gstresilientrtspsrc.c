@@ -25,7 +25,17 @@
  * |[
  * gst-launch-1.0 resilientrtspsrc location=rtsp://127.0.0.1:8554/test ! decodebin ! autovideosink
  * gst-launch-1.0 resilientrtspsrc location=rtsp://cam/stream depayload=false protocols=tcp ! rtph264depay ! h264parse ! fakesink
+ * gst-launch-1.0 resilientrtspsrc location=rtsps://cam/stream proxy=socks5://user:pw@proxy:1080 ! decodebin ! autovideosink
  * ]|
+ *
+ * ## TLS and proxies
+ * rtsps://, rtspsu:// and rtspst:// locations speak TLS on the control
+ * connection (GIO's GTlsClientConnection; glib-networking must be
+ * installed): see #GstResilientRtspSrc:tls-validation-flags,
+ * #GstResilientRtspSrc:tls-database, #GstResilientRtspSrc:tls-interaction
+ * and #GstResilientRtspSrc::accept-certificate. #GstResilientRtspSrc:proxy
+ * (HTTP CONNECT, SOCKS5, SOCKS4a) carries every connection; unset, the
+ * environment's proxy variables apply (through GIO's proxy resolver).
  *
  * ## Bus messages
  * Element messages posted by the element:
@@ -61,11 +71,15 @@
 #include <gst/sdp/sdp.h>
 #include <stdio.h>
 
+#include "connection.h"
 #include "error.h"
 #include "iocontext.h"
 #include "media.h"
+#include "natpunch.h"
 #include "retry.h"
 #include "session.h"
+#include "telemetry.h"
+#include "url.h"
 
 GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define GST_CAT_DEFAULT resilientrtspsrc_debug
@@ -78,6 +92,7 @@ GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define DEFAULT_TCP_TIMEOUT_US (20 * G_USEC_PER_SEC)
 #define DEFAULT_USER_AGENT "resilientrtsp/" VERSION
 #define DEFAULT_DO_RTCP TRUE
+#define DEFAULT_NAT_METHOD GST_RESILIENT_NAT_METHOD_DUMMY
 #define DEFAULT_TEARDOWN_TIMEOUT (100 * GST_MSECOND)
 #define DEFAULT_UDP_BUFFER_SIZE 0x80000
 #define DEFAULT_DEPAYLOAD GST_RESILIENT_DEPAYLOAD_AUTO
@@ -90,6 +105,9 @@ GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
 #define DEFAULT_RETRY_JITTER 0.2
 #define DEFAULT_STALL_TIMEOUT_MS 5000
 #define DEFAULT_RETRY_INITIAL_CONNECT TRUE
+#define DEFAULT_KEEPALIVE_METHOD GST_RESILIENT_KEEPALIVE_AUTO
+#define DEFAULT_DO_RTSP_KEEP_ALIVE TRUE
+#define DEFAULT_TLS_VALIDATION_FLAGS G_TLS_CERTIFICATE_VALIDATE_ALL
 
 enum
 {
@@ -103,6 +121,7 @@ enum
   PROP_TCP_TIMEOUT,
   PROP_USER_AGENT,
   PROP_DO_RTCP,
+  PROP_NAT_METHOD,
   PROP_TEARDOWN_TIMEOUT,
   PROP_PORT_RANGE,
   PROP_UDP_BUFFER_SIZE,
@@ -118,6 +137,16 @@ enum
   PROP_RETRY_INITIAL_CONNECT,
   PROP_FAIL_FAST,
   PROP_STALL_TIMEOUT,
+  PROP_KEEPALIVE_METHOD,
+  PROP_DO_RTSP_KEEP_ALIVE,
+  PROP_TLS_VALIDATION_FLAGS,
+  PROP_TLS_DATABASE,
+  PROP_TLS_INTERACTION,
+  PROP_PROXY,
+  PROP_PROXY_ID,
+  PROP_PROXY_PW,
+  PROP_EXTRA_HTTP_REQUEST_HEADERS,
+  PROP_IGNORE_X_SERVER_REPLY,
   PROP_STATE,
 };
 
@@ -127,6 +156,7 @@ enum
   SIGNAL_SELECT_STREAM,
   SIGNAL_NEW_MANAGER,
   SIGNAL_BEFORE_SEND,
+  SIGNAL_ACCEPT_CERTIFICATE,
   LAST_SIGNAL
 };
 
@@ -143,6 +173,7 @@ typedef struct
   guint64 tcp_timeout_us;
   gchar *user_agent;
   gboolean do_rtcp;
+  GstResilientNatMethod nat_method;
   guint64 teardown_timeout;
   guint port_min;
   guint port_max;
@@ -152,6 +183,16 @@ typedef struct
   GstResilientRetrySettings retry;      /* times in ns */
   gboolean retry_initial;
   guint stall_timeout_ms;
+  GstResilientKeepaliveMethod keepalive_method;
+  gboolean do_rtsp_keep_alive;
+  GTlsCertificateFlags tls_validation_flags;
+  GTlsDatabase *tls_database;
+  GTlsInteraction *tls_interaction;
+  gchar *proxy;
+  gchar *proxy_id;
+  gchar *proxy_pw;
+  GstStructure *extra_http_request_headers;
+  gboolean ignore_x_server_reply;
 } Settings;
 
 struct _GstResilientRtspSrc
@@ -171,6 +212,7 @@ struct _GstResilientRtspSrc
   GstResilientSession *session;
   GstResilientMedia *media;
   GSource *stats_source;        /* attached to the I/O context */
+  GstResilientTelemetrySource *telemetry;       /* NULL without a session */
   gboolean no_more_pads;        /* I/O thread */
 };
 
@@ -238,8 +280,10 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
   /**
    * GstResilientRtspSrc:location:
    * The RTSP URL: rtsp:// (UDP or TCP as `protocols` allows), rtspu:// (UDP
-   * only), rtspt:// (TCP only). Credentials in the URL are used for
-   * authentication and never sent in the request line.
+   * only), rtspt:// (TCP only); rtsps://, rtspsu://, rtspst:// the same
+   * with TLS on the control connection (default port 322; see
+   * #GstResilientRtspSrc:tls-validation-flags). Credentials in the URL are
+   * used for authentication and never sent in the request line.
    */
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "RTSP Location",
@@ -276,7 +320,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 
   /**
    * GstResilientRtspSrc:user-pw:
-   * Password for authentication (Basic for now).
+   * Password for authentication: Basic, or Digest (MD5, SHA-256,
+   * SHA-512-256, their -sess variants; qop auth/auth-int) — the strongest
+   * scheme the server offers. Never logged or posted.
    */
   g_object_class_install_property (gobject_class, PROP_USER_PW,
       g_param_spec_string ("user-pw", "user-pw",
@@ -323,6 +369,30 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
       g_param_spec_boolean ("do-rtcp", "Do RTCP",
           "Send RTCP packets, disable for old incompatible server.",
           DEFAULT_DO_RTCP, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:nat-method:
+   * How UDP gets through a NAT or stateful firewall in front of the client
+   * (rtspsrc's property, names and default). dummy (the default): once
+   * every stream is set up, and before PLAY, each UDP stream sends a small
+   * packet from its RTP port to the server's RTP port (an empty RTP packet
+   * with a payload type the stream does not use) and one from its RTCP port
+   * to the server's RTCP port (an empty receiver report), so that the NAT
+   * maps the ports and lets the server's packets in. They are repeated
+   * every 15 s: from the RTP port for the whole session, from the RTCP port
+   * only while no RTCP is being sent (do-rtcp off, or before the first
+   * report). dummy also learns the server's real source ports (symmetric
+   * RTP): when the server's first RTP or RTCP packet comes from its address
+   * but another port than it announced, punches and RTCP go to that port.
+   * none: nothing is sent before data arrives and nothing is learned.
+   * Multicast and TCP streams are not affected.
+   */
+  g_object_class_install_property (gobject_class, PROP_NAT_METHOD,
+      g_param_spec_enum ("nat-method", "NAT Method",
+          "Method to use for traversing firewalls and NAT (dummy: punch "
+          "packets before PLAY, refreshed, and server source-port learning)",
+          GST_TYPE_RESILIENT_NAT_METHOD, DEFAULT_NAT_METHOD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstResilientRtspSrc:teardown-timeout:
@@ -517,6 +587,142 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstResilientRtspSrc:keep-alive-method:
+   * How the session is kept alive while playing or paused: auto
+   * (GET_PARAMETER when the server's Public header lists it, else OPTIONS),
+   * options, get-parameter, set-parameter, rtcp (RTCP receiver reports only;
+   * as auto when do-rtcp is off) or none. Sent at the server's session
+   * timeout (60 s when it gives none) less a margin; a refused method
+   * (405/451/501) falls back to the next simpler one. A keep-alive answered
+   * 454, or not answered within the margin, counts as a lost session and is
+   * recovered like any other loss. Works over UDP and TCP.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_METHOD,
+      g_param_spec_enum ("keep-alive-method", "Keep-alive method",
+          "How the RTSP session is kept alive",
+          GST_TYPE_RESILIENT_KEEPALIVE_METHOD, DEFAULT_KEEPALIVE_METHOD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:do-rtsp-keep-alive:
+   * As rtspsrc: FALSE sends no RTSP keep-alive at all (for old servers that
+   * choke on them), whatever keep-alive-method says.
+   */
+  g_object_class_install_property (gobject_class, PROP_DO_RTSP_KEEP_ALIVE,
+      g_param_spec_boolean ("do-rtsp-keep-alive", "Do RTSP keep-alive",
+          "Send RTSP keep-alive requests (see keep-alive-method)",
+          DEFAULT_DO_RTSP_KEEP_ALIVE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:tls-validation-flags:
+   * rtsps: which certificate errors make the server's certificate
+   * unacceptable (rtspsrc's property). The default checks everything; 0
+   * accepts any certificate. A rejected certificate ends the stream with a
+   * `tls` error saying why (unknown CA, bad identity, expired …), unless an
+   * #GstResilientRtspSrc::accept-certificate handler accepts it. GLib 2.72+
+   * deprecates ignoring single flags (it does not promise to report every
+   * problem), so prefer a `tls-database` with your CA over clearing flags.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION_FLAGS,
+      g_param_spec_flags ("tls-validation-flags", "TLS validation flags",
+          "TLS certificate validation flags used to validate the server "
+          "certificate (rtsps)", G_TYPE_TLS_CERTIFICATE_FLAGS,
+          DEFAULT_TLS_VALIDATION_FLAGS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:tls-database:
+   * rtsps: the certificate authorities the server's certificate is checked
+   * against (e.g. g_tls_file_database_new() with your CA); NULL (the
+   * default) uses the system's.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_DATABASE,
+      g_param_spec_object ("tls-database", "TLS database",
+          "TLS database with anchor certificate authorities used to validate "
+          "the server certificate (NULL: the system's)", G_TYPE_TLS_DATABASE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:tls-interaction:
+   * rtsps: a #GTlsInteraction that supplies a client certificate or a
+   * password when the server asks for one. Used on the I/O thread.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_INTERACTION,
+      g_param_spec_object ("tls-interaction", "TLS interaction",
+          "A GTlsInteraction object to prompt the user for password or "
+          "certificate", G_TYPE_TLS_INTERACTION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:proxy:
+   * The proxy every connection to the server goes through:
+   * `[http://][user:passwd@]host[:port]` as rtspsrc (HTTP CONNECT, port 8080
+   * when none is given, Basic authentication), or `socks5://…` (port 1080,
+   * user/password authentication) or `socks4a://…` (the user is the SOCKS
+   * user id). rtsps runs TLS end to end through it. User and password may be
+   * %-escaped. Unset (the default): when the environment sets `http_proxy`,
+   * `https_proxy` or `all_proxy` (either case), GIO's default proxy resolver
+   * decides (with glib-networking, libproxy, which also honours `no_proxy`);
+   * otherwise the connection is direct, without a lookup. `direct://` means
+   * no proxy at all.
+   * A proxy that cannot be reached, rejects the credentials (class `auth`)
+   * or answers garbage is an error naming the proxy.
+   */
+  g_object_class_install_property (gobject_class, PROP_PROXY,
+      g_param_spec_string ("proxy", "Proxy",
+          "Proxy for the RTSP connection: [http://|socks5://|socks4a://]"
+          "[user:passwd@]host[:port] (unset: the system's, direct:// none)",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:proxy-id:
+   * Proxy user; overrides the one in #GstResilientRtspSrc:proxy.
+   */
+  g_object_class_install_property (gobject_class, PROP_PROXY_ID,
+      g_param_spec_string ("proxy-id", "proxy-id",
+          "Proxy user id for authentication", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:proxy-pw:
+   * Proxy password, with #GstResilientRtspSrc:proxy-id. Never logged.
+   */
+  g_object_class_install_property (gobject_class, PROP_PROXY_PW,
+      g_param_spec_string ("proxy-pw", "proxy-pw",
+          "Proxy user password for authentication", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:extra-http-request-headers:
+   * rtsph:// and rtspsh:// only: extra headers for the tunnel's HTTP GET
+   * and POST, one field per header (`headers,X-Token=abc`), as in rtspsrc.
+   * Values with line breaks, names that are not HTTP tokens and the
+   * tunnel's own headers (x-sessioncookie, Content-Type, Content-Length)
+   * are skipped with a warning.
+   */
+  g_object_class_install_property (gobject_class,
+      PROP_EXTRA_HTTP_REQUEST_HEADERS,
+      g_param_spec_boxed ("extra-http-request-headers",
+          "Extra HTTP request headers",
+          "Extra headers for the HTTP tunnel's GET and POST requests",
+          GST_TYPE_STRUCTURE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:ignore-x-server-reply:
+   * rtsph:// only: the server's answer to the tunnel's GET may name
+   * another address for the POST (x-server-ip-address, an address literal);
+   * it is followed unless this is TRUE. Following it lets whoever can alter
+   * that answer receive the POST, which carries the requests and their
+   * Authorization headers; over rtspsh:// it is never followed (the POST
+   * must reach the certificate's host).
+   */
+  g_object_class_install_property (gobject_class, PROP_IGNORE_X_SERVER_REPLY,
+      g_param_spec_boolean ("ignore-x-server-reply", "Ignore x-server-reply",
+          "Do not follow the x-server-ip-address of an HTTP tunnel's answer",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstResilientRtspSrc:state:
    * The session state, as in `resilientrtsp-state` messages (idle when no
    * session exists).
@@ -574,6 +780,28 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
       G_CALLBACK (default_before_send), boolean_stop_on_false, NULL, NULL,
       G_TYPE_BOOLEAN, 1, GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
+  /**
+   * GstResilientRtspSrc::accept-certificate:
+   * @src: the element
+   * @peer_cert: the server's certificate
+   * @errors: why it failed validation
+   *
+   * rtsps: the server's certificate failed validation against
+   * #GstResilientRtspSrc:tls-validation-flags (and the
+   * #GstResilientRtspSrc:tls-database); return TRUE to accept it anyway, as
+   * rtspsrc's signal of the same name. Handler signature:
+   * `gboolean (GstElement *src, GTlsConnection *conn, GTlsCertificate
+   * *peer_cert, GTlsCertificateFlags errors, gpointer user_data)`. No
+   * handler, or FALSE: the stream ends with a `tls` error. Emitted from the
+   * shared I/O thread during the TLS handshake: the handler must not block
+   * and must not change the pipeline's state.
+   */
+  signals[SIGNAL_ACCEPT_CERTIFICATE] = g_signal_new ("accept-certificate",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN, 3,
+      G_TYPE_TLS_CONNECTION, G_TYPE_TLS_CERTIFICATE,
+      G_TYPE_TLS_CERTIFICATE_FLAGS);
+
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_resilient_rtsp_src_change_state);
 
@@ -586,6 +814,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_ERROR_CODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_DEPAYLOAD_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_RETRY_STRATEGY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_NAT_METHOD, 0);
 }
 
 static void
@@ -602,6 +831,7 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->tcp_timeout_us = DEFAULT_TCP_TIMEOUT_US;
   s->user_agent = g_strdup (DEFAULT_USER_AGENT);
   s->do_rtcp = DEFAULT_DO_RTCP;
+  s->nat_method = DEFAULT_NAT_METHOD;
   s->teardown_timeout = DEFAULT_TEARDOWN_TIMEOUT;
   s->udp_buffer_size = DEFAULT_UDP_BUFFER_SIZE;
   s->depayload = DEFAULT_DEPAYLOAD;
@@ -614,7 +844,10 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->retry.jitter = DEFAULT_RETRY_JITTER;
   s->retry.fail_fast = gst_resilient_error_classes_fail_default ();
   s->retry_initial = DEFAULT_RETRY_INITIAL_CONNECT;
+  s->keepalive_method = DEFAULT_KEEPALIVE_METHOD;
+  s->do_rtsp_keep_alive = DEFAULT_DO_RTSP_KEEP_ALIVE;
   s->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
+  s->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
   gst_bin_set_suppressed_flags (GST_BIN (src),
@@ -630,6 +863,13 @@ gst_resilient_rtsp_src_finalize (GObject * object)
   g_free (src->settings.user_id);
   g_free (src->settings.user_pw);
   g_free (src->settings.user_agent);
+  g_clear_object (&src->settings.tls_database);
+  g_clear_object (&src->settings.tls_interaction);
+  g_free (src->settings.proxy);
+  g_free (src->settings.proxy_id);
+  g_free (src->settings.proxy_pw);
+  if (src->settings.extra_http_request_headers)
+    gst_structure_free (src->settings.extra_http_request_headers);
   g_mutex_clear (&src->settings_lock);
   g_mutex_clear (&src->runtime_lock);
 
@@ -656,6 +896,29 @@ parse_port_range (const gchar * str, guint * min, guint * max)
   *min = lo;
   *max = hi;
   return TRUE;
+}
+
+/* A proxy setting that cannot work is reported now; connecting fails with
+ * a bad-url error (whose message has no credentials). */
+static void
+check_proxy (GstResilientRtspSrc * src, const gchar * proxy)
+{
+  GstResilientProxyType type;
+  gchar *host = NULL, *user = NULL, *password = NULL;
+  guint16 port;
+  GError *error = NULL;
+
+  if (proxy == NULL || *proxy == '\0')
+    return;
+  if (!gst_resilient_proxy_parse (proxy, NULL, NULL, &type, &host, &port,
+          &user, &password, &error)) {
+    GST_WARNING_OBJECT (src, "proxy: %s", error->message);
+    g_error_free (error);
+    return;
+  }
+  g_free (host);
+  g_free (user);
+  g_free (password);
 }
 
 static void
@@ -697,6 +960,9 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_DO_RTCP:
       s->do_rtcp = g_value_get_boolean (value);
+      break;
+    case PROP_NAT_METHOD:
+      s->nat_method = g_value_get_enum (value);
       break;
     case PROP_TEARDOWN_TIMEOUT:
       s->teardown_timeout = g_value_get_uint64 (value);
@@ -743,6 +1009,44 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_STALL_TIMEOUT:
       s->stall_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_KEEPALIVE_METHOD:
+      s->keepalive_method = g_value_get_enum (value);
+      break;
+    case PROP_DO_RTSP_KEEP_ALIVE:
+      s->do_rtsp_keep_alive = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      s->tls_validation_flags = g_value_get_flags (value);
+      break;
+    case PROP_TLS_DATABASE:
+      g_clear_object (&s->tls_database);
+      s->tls_database = g_value_dup_object (value);
+      break;
+    case PROP_TLS_INTERACTION:
+      g_clear_object (&s->tls_interaction);
+      s->tls_interaction = g_value_dup_object (value);
+      break;
+    case PROP_PROXY:
+      g_free (s->proxy);
+      s->proxy = g_value_dup_string (value);
+      check_proxy (src, s->proxy);
+      break;
+    case PROP_PROXY_ID:
+      g_free (s->proxy_id);
+      s->proxy_id = g_value_dup_string (value);
+      break;
+    case PROP_PROXY_PW:
+      g_free (s->proxy_pw);
+      s->proxy_pw = g_value_dup_string (value);
+      break;
+    case PROP_EXTRA_HTTP_REQUEST_HEADERS:
+      if (s->extra_http_request_headers)
+        gst_structure_free (s->extra_http_request_headers);
+      s->extra_http_request_headers = g_value_dup_boxed (value);
+      break;
+    case PROP_IGNORE_X_SERVER_REPLY:
+      s->ignore_x_server_reply = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -800,6 +1104,9 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
     case PROP_DO_RTCP:
       g_value_set_boolean (value, s->do_rtcp);
       break;
+    case PROP_NAT_METHOD:
+      g_value_set_enum (value, s->nat_method);
+      break;
     case PROP_TEARDOWN_TIMEOUT:
       g_value_set_uint64 (value, s->teardown_timeout);
       break;
@@ -845,6 +1152,36 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_STALL_TIMEOUT:
       g_value_set_uint (value, s->stall_timeout_ms);
+      break;
+    case PROP_KEEPALIVE_METHOD:
+      g_value_set_enum (value, s->keepalive_method);
+      break;
+    case PROP_DO_RTSP_KEEP_ALIVE:
+      g_value_set_boolean (value, s->do_rtsp_keep_alive);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      g_value_set_flags (value, s->tls_validation_flags);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, s->tls_database);
+      break;
+    case PROP_TLS_INTERACTION:
+      g_value_set_object (value, s->tls_interaction);
+      break;
+    case PROP_PROXY:
+      g_value_set_string (value, s->proxy);
+      break;
+    case PROP_PROXY_ID:
+      g_value_set_string (value, s->proxy_id);
+      break;
+    case PROP_PROXY_PW:
+      g_value_set_string (value, s->proxy_pw);
+      break;
+    case PROP_EXTRA_HTTP_REQUEST_HEADERS:
+      g_value_set_boxed (value, s->extra_http_request_headers);
+      break;
+    case PROP_IGNORE_X_SERVER_REPLY:
+      g_value_set_boolean (value, s->ignore_x_server_reply);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -894,9 +1231,11 @@ static gboolean
 stats_tick (gpointer data)
 {
   GstResilientRtspSrc *src = data;
+  GstStructure *stats = build_stats (src);
 
+  gst_resilient_telemetry_source_stats (src->telemetry, stats);
   gst_element_post_message (GST_ELEMENT (src),
-      gst_message_new_element (GST_OBJECT (src), build_stats (src)));
+      gst_message_new_element (GST_OBJECT (src), stats));
   return G_SOURCE_CONTINUE;
 }
 
@@ -913,6 +1252,9 @@ on_state_changed (GstResilientSession * session,
 
   if (reason)
     gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_resilient_telemetry_source_set_state (src->telemetry,
+      gst_resilient_session_state_name (new_state),
+      gst_resilient_telemetry_now ());
   gst_element_post_message (GST_ELEMENT (src),
       gst_message_new_element (GST_OBJECT (src), s));
 }
@@ -1003,6 +1345,8 @@ on_reconnecting (GstResilientSession * session, guint attempt,
       "reason", G_TYPE_STRING, reason ? reason : "", NULL);
 
   GST_INFO_OBJECT (src, "reconnecting: %" GST_PTR_FORMAT, s);
+  gst_resilient_telemetry_source_reconnecting (src->telemetry, attempt, delay,
+      gst_structure_get_string (s, "class"), gst_resilient_telemetry_now ());
   gst_element_post_message (GST_ELEMENT (src),
       gst_message_new_element (GST_OBJECT (src), s));
 }
@@ -1017,6 +1361,8 @@ on_recovered (GstResilientSession * session, GstClockTime outage,
       "attempts", G_TYPE_UINT, attempts, NULL);
 
   GST_INFO_OBJECT (src, "recovered: %" GST_PTR_FORMAT, s);
+  gst_resilient_telemetry_source_recovered (src->telemetry, outage,
+      gst_resilient_telemetry_now ());
   gst_element_post_message (GST_ELEMENT (src),
       gst_message_new_element (GST_OBJECT (src), s));
 }
@@ -1043,11 +1389,27 @@ on_error (GstResilientSession * session, const GError * error,
   details = gst_structure_new ("resilientrtsp-error",
       "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
       gst_resilient_error_code_nick (error->code) : "internal", NULL);
+  gst_resilient_telemetry_source_error (src->telemetry,
+      gst_structure_get_string (details, "class"));
   gst_element_message_full_with_details (GST_ELEMENT (src),
       GST_MESSAGE_ERROR, domain, code, g_strdup (error->message),
       g_strdup_printf ("%s (class %s)", error->message,
           gst_structure_get_string (details, "class")), __FILE__,
       GST_FUNCTION, __LINE__, details);
+}
+
+static gboolean
+on_accept_certificate (GstResilientSession * session, GTlsConnection * conn,
+    GTlsCertificate * peer_cert, GTlsCertificateFlags errors,
+    gpointer user_data)
+{
+  gboolean accept = FALSE;
+
+  g_signal_emit (user_data, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, conn,
+      peer_cert, errors, &accept);
+  GST_INFO_OBJECT (user_data, "certificate with errors 0x%x %s by the "
+      "application", errors, accept ? "accepted" : "not accepted");
+  return accept;
 }
 
 static const GstResilientSessionCallbacks session_callbacks = {
@@ -1061,6 +1423,7 @@ static const GstResilientSessionCallbacks session_callbacks = {
   on_reconnecting,
   on_recovered,
   on_error,
+  on_accept_certificate,
 };
 
 static void
@@ -1078,6 +1441,21 @@ static const GstResilientMediaCallbacks media_callbacks = {
 
 /* ---------------------------------------------------------------------- */
 /* state changes */
+
+/* The element's telemetry series (see telemetry.h; no credentials). */
+static GstResilientTelemetrySource *
+telemetry_register (GstResilientRtspSrc * src, const gchar * location)
+{
+  gchar *name = gst_object_get_name (GST_OBJECT (src));
+  gchar *url = gst_resilient_url_strip_credentials (location, NULL, NULL);
+  GstResilientTelemetrySource *telemetry =
+      gst_resilient_telemetry_source_register (name, url,
+      gst_resilient_telemetry_now ());
+
+  g_free (url);
+  g_free (name);
+  return telemetry;
+}
 
 static gboolean
 start (GstResilientRtspSrc * src)
@@ -1106,9 +1484,24 @@ start (GstResilientRtspSrc * src)
   ss.port_max = src->settings.port_max;
   ss.udp_buffer_size = src->settings.udp_buffer_size;
   ss.do_rtcp = src->settings.do_rtcp;
+  ss.nat_method = src->settings.nat_method;
   ss.retry = src->settings.retry;
   ss.stall_timeout_ms = src->settings.stall_timeout_ms;
   ss.retry_initial = src->settings.retry_initial;
+  ss.keepalive_method = src->settings.do_rtsp_keep_alive ?
+      src->settings.keepalive_method : GST_RESILIENT_KEEPALIVE_NONE;
+  ss.tls_validation_flags = src->settings.tls_validation_flags;
+  if (src->settings.tls_database)
+    ss.tls_database = g_object_ref (src->settings.tls_database);
+  if (src->settings.tls_interaction)
+    ss.tls_interaction = g_object_ref (src->settings.tls_interaction);
+  ss.proxy = g_strdup (src->settings.proxy);
+  ss.proxy_id = g_strdup (src->settings.proxy_id);
+  ss.proxy_pw = g_strdup (src->settings.proxy_pw);
+  if (src->settings.extra_http_request_headers)
+    ss.extra_http_request_headers =
+        gst_structure_copy (src->settings.extra_http_request_headers);
+  ss.ignore_x_server_reply = src->settings.ignore_x_server_reply;
   ms.latency_ms = src->settings.latency_ms;
   ms.depayload = src->settings.depayload;
   ms.do_rtcp = src->settings.do_rtcp;
@@ -1128,6 +1521,7 @@ start (GstResilientRtspSrc * src)
       gst_resilient_media_get_manager (media));
 
   session = gst_resilient_session_new (src->io, &ss, &session_callbacks, src);
+  src->telemetry = telemetry_register (src, ss.location);
   gst_resilient_session_settings_clear (&ss);
 
   g_mutex_lock (&src->runtime_lock);
@@ -1181,6 +1575,16 @@ cleanup (GstResilientRtspSrc * src)
 {
   GstResilientSession *session;
   GstResilientMedia *media;
+
+  if (src->telemetry) {
+    /* the last counts; then its per-element series go */
+    GstStructure *stats = build_stats (src);
+
+    gst_resilient_telemetry_source_stats (src->telemetry, stats);
+    gst_structure_free (stats);
+    gst_resilient_telemetry_source_unregister (src->telemetry);
+    src->telemetry = NULL;
+  }
 
   g_mutex_lock (&src->runtime_lock);
   session = src->session;
@@ -1289,7 +1693,9 @@ uri_get_type (GType type)
 static const gchar *const *
 uri_get_protocols (GType type)
 {
-  static const gchar *protocols[] = { "rtsp", "rtspu", "rtspt", NULL };
+  static const gchar *protocols[] = { "rtsp", "rtspu", "rtspt", "rtsps",
+    "rtspsu", "rtspst", "rtsph", "rtspsh", NULL
+  };
 
   return protocols;
 }

@@ -7,7 +7,9 @@
 
 #include "session.h"
 
+#include "auth.h"
 #include "connection.h"
+#include "natpunch.h"
 #include "udptransport.h"
 
 G_BEGIN_DECLS
@@ -76,8 +78,11 @@ struct _GstResilientSession
   gchar *password;
   gchar *host;
   guint16 port;
-  gchar *auth_header;
-  gboolean auth_tried;
+  gboolean tunnel;              /* rtsph/rtspsh: over an HTTP tunnel */
+  gchar *tunnel_path;           /* its GET/POST path */
+  GstResilientAuth *auth;       /* NULL without credentials */
+  gboolean authenticating;      /* a request was resent with credentials */
+  GstResilientSessionState auth_prev_state;     /* the state before */
   guint redirects;
   GstRTSPMethod server_methods;
   gchar *session_id;
@@ -93,7 +98,9 @@ struct _GstResilientSession
   GstRTSPLowerTrans trying;     /* the lower transport of the SETUP in flight */
   GError *setup_error;          /* first failure while trying transports */
   GSource *keepalive_source;
+  GstResilientKeepalive keepalive;      /* lock (counters, for stats) */
   GSource *udp_check_source;
+  GSource *nat_source;          /* NAT punch refresh timer (natpunch.c) */
   gboolean udp_data_seen;       /* lock */
   GstResilientRetry *retry;     /* I/O thread (stats read the counters under lock) */
   GstRTSPLowerTrans base_allowed;       /* allowed by settings + URL, before retry preferences */
@@ -115,6 +122,7 @@ struct _StreamPriv
 {
   GstResilientSessionStream pub;
   GstResilientSession *session; /* not a ref: streams live inside the session */
+  GstResilientNatPunch nat;     /* I/O thread; natpunch.c */
 };
 
 
@@ -122,6 +130,8 @@ G_GNUC_INTERNAL void gst_resilient_session_deliver (GstResilientSession * sessio
     guint index, gboolean is_rtcp, GstBuffer * buf);
 G_GNUC_INTERNAL void gst_resilient_session_fail (GstResilientSession * session, GError * error);
 G_GNUC_INTERNAL gboolean gst_resilient_session_send_request (GstResilientSession * session, GstRTSPMessage * msg, ResponseHandler handler);
+/* Same, with its own answer timeout (0: tcp-timeout). */
+G_GNUC_INTERNAL gboolean gst_resilient_session_send_request_full (GstResilientSession * session, GstRTSPMessage * msg, ResponseHandler handler, guint timeout_ms);
 G_GNUC_INTERNAL GstRTSPMessage * gst_resilient_session_new_request (GstResilientSession * session, GstRTSPMethod method, const gchar * uri);
 G_GNUC_INTERNAL gboolean gst_resilient_session_handle_failure (GstResilientSession * session, PendingRequest * req, GstRTSPMessage * response, GstRTSPStatusCode code, const gchar * reason);
 G_GNUC_INTERNAL gboolean gst_resilient_session_check_session_header (GstResilientSession * session, GstRTSPMessage * response);
@@ -142,6 +152,12 @@ G_GNUC_INTERNAL void gst_resilient_session_reconnect (GstResilientSession * sess
 G_GNUC_INTERNAL void gst_resilient_session_switch_to_tcp (GstResilientSession * session);
 G_GNUC_INTERNAL gboolean gst_resilient_session_stall_check (gpointer data);
 G_GNUC_INTERNAL gboolean gst_resilient_session_udp_check (gpointer data);
+/* natpunch.c: every stream is set up: punch (nat-method=dummy), turn source
+ * learning on or off and start the refresh timer (nat_source). */
+G_GNUC_INTERNAL void gst_resilient_session_nat_punch_start (GstResilientSession * session);
+/* keepalive.c */
+G_GNUC_INTERNAL void gst_resilient_session_keepalive_start (GstResilientSession * session);
+G_GNUC_INTERNAL void gst_resilient_session_send_keepalive (GstResilientSession * session);
 G_GNUC_INTERNAL void gst_resilient_session_send_teardown_best_effort (GstResilientSession * session);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "framer.h"
 #include "headers.h"
+#include "httptunnel.h"
 #include "udptransport.h"
 #include "url.h"
 
@@ -67,8 +68,14 @@ gst_resilient_session_settings_clear (GstResilientSessionSettings * s)
 {
   g_clear_pointer (&s->location, g_free);
   g_clear_pointer (&s->user_id, g_free);
-  g_clear_pointer (&s->user_pw, g_free);
+  g_clear_pointer (&s->user_pw, gst_resilient_auth_clear_string);
   g_clear_pointer (&s->user_agent, g_free);
+  g_clear_object (&s->tls_database);
+  g_clear_object (&s->tls_interaction);
+  g_clear_pointer (&s->proxy, g_free);
+  g_clear_pointer (&s->proxy_id, g_free);
+  g_clear_pointer (&s->proxy_pw, g_free);
+  g_clear_pointer (&s->extra_http_request_headers, gst_structure_free);
 }
 
 void
@@ -80,6 +87,16 @@ gst_resilient_session_settings_copy (GstResilientSessionSettings * dest,
   dest->user_id = g_strdup (src->user_id);
   dest->user_pw = g_strdup (src->user_pw);
   dest->user_agent = g_strdup (src->user_agent);
+  if (src->tls_database)
+    dest->tls_database = g_object_ref (src->tls_database);
+  if (src->tls_interaction)
+    dest->tls_interaction = g_object_ref (src->tls_interaction);
+  dest->proxy = g_strdup (src->proxy);
+  dest->proxy_id = g_strdup (src->proxy_id);
+  dest->proxy_pw = g_strdup (src->proxy_pw);
+  if (src->extra_http_request_headers)
+    dest->extra_http_request_headers =
+        gst_structure_copy (src->extra_http_request_headers);
 }
 
 static void
@@ -141,6 +158,7 @@ gst_resilient_session_finalize (GObject * object)
 
   gst_resilient_session_destroy_source (&session->keepalive_source);
   gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->nat_source);
   gst_resilient_session_destroy_source (&session->retry_source);
   gst_resilient_session_destroy_source (&session->stall_source);
   g_clear_pointer (&session->retry, gst_resilient_retry_free);
@@ -160,9 +178,10 @@ gst_resilient_session_finalize (GObject * object)
   g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
   g_free (session->url);
   g_free (session->user);
-  g_free (session->password);
+  gst_resilient_auth_clear_string (session->password);
   g_free (session->host);
-  g_free (session->auth_header);
+  g_free (session->tunnel_path);
+  gst_resilient_auth_free (session->auth);
   g_free (session->session_id);
   g_free (session->aggregate_url);
   gst_resilient_session_settings_clear (&session->settings);
@@ -199,6 +218,8 @@ gst_resilient_session_new (GstResilientIoContext * io,
   session->callbacks = *callbacks;
   session->user_data = user_data;
   session->retry = gst_resilient_retry_new (&settings->retry, g_random_int ());
+  gst_resilient_keepalive_init (&session->keepalive,
+      settings->keepalive_method);
   return session;
 }
 
@@ -262,6 +283,7 @@ gst_resilient_session_drop_transport (GstResilientSession * session)
   gst_resilient_session_destroy_source (&session->stall_source);
   gst_resilient_session_destroy_source (&session->keepalive_source);
   gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->nat_source);
   if (session->cancellable) {
     g_cancellable_cancel (session->cancellable);
     g_clear_object (&session->cancellable);
@@ -394,7 +416,7 @@ prepare_url (GstResilientSession * session, const gchar * location,
 {
   GstRTSPUrl *rtsp_url = NULL;
   gchar *user = NULL, *password = NULL;
-  gchar *stripped;
+  gchar *stripped, *request_url = NULL;
 
   if (location == NULL || *location == '\0')
     goto no_location;
@@ -407,20 +429,34 @@ prepare_url (GstResilientSession * session, const gchar * location,
   if (stripped == NULL)
     goto bad_url;
 
+  /* rtsph:// / rtspsh://: the requests inside the tunnel name rtsp:// /
+   * rtsps:// URLs; the tunnel's GET and POST go to the URL's path */
+  g_clear_pointer (&session->tunnel_path, g_free);
+  session->tunnel = gst_resilient_url_http_tunnel (stripped, &request_url,
+      &session->tunnel_path);
+  if (session->tunnel) {
+    g_free (stripped);
+    stripped = request_url;
+  }
+
   g_free (session->url);
   session->url = stripped;
   g_free (session->host);
   session->host = g_strdup (rtsp_url->host);
-  session->port = rtsp_url->port ? rtsp_url->port : 554;
+  /* rtsps: RTSP over TLS, port 322 (RFC 7826) unless the URL says; a
+   * tunnel uses the URL's port, 554 by default, as rtspsrc does */
+  session->port = rtsp_url->port ? rtsp_url->port :
+      (!session->tunnel &&
+      (rtsp_url->transports & GST_RTSP_LOWER_TRANS_TLS)) ? 322 : 554;
 
   /* the element's user-id/user-pw win over the URL's */
   g_free (session->user);
-  g_free (session->password);
+  gst_resilient_auth_clear_string (session->password);
   if (session->settings.user_id && *session->settings.user_id) {
     session->user = g_strdup (session->settings.user_id);
     session->password = g_strdup (session->settings.user_pw);
     g_free (user);
-    g_free (password);
+    gst_resilient_auth_clear_string (password);
   } else {
     session->user = user;
     session->password = password;
@@ -488,7 +524,6 @@ start_open (GstResilientSession * session)
   gst_resilient_session_start_connect (session);
 }
 
-static void send_keepalive (GstResilientSession * session);
 static void start_pause (GstResilientSession * session);
 
 static void
@@ -528,7 +563,7 @@ run_next_command (GstResilientSession * session)
       start_pause (session);
       break;
     case CMD_KEEPALIVE:
-      send_keepalive (session);
+      gst_resilient_session_send_keepalive (session);
       break;
     case CMD_SWITCH_TO_TCP:
       gst_resilient_session_switch_to_tcp (session);
@@ -589,11 +624,91 @@ gst_resilient_session_new_request (GstResilientSession * session,
   return msg;
 }
 
+/* The Authorization header of one request, computed for it (method, URI,
+ * body, Digest nonce count); none before a challenge was accepted. It is a
+ * credential: never logged. */
+static void
+add_authorization (GstResilientSession * session, GstRTSPMessage * msg,
+    GstRTSPMethod method, const gchar * uri)
+{
+  guint8 *body = NULL;
+  guint body_size = 0;
+  gchar *value;
+
+  gst_rtsp_message_remove_header (msg, GST_RTSP_HDR_AUTHORIZATION, -1);
+  if (session->auth == NULL)
+    return;
+  gst_rtsp_message_get_body (msg, &body, &body_size);
+  value = gst_resilient_auth_header (session->auth, method, uri, body,
+      body_size);
+  if (value != NULL)
+    gst_rtsp_message_take_header (msg, GST_RTSP_HDR_AUTHORIZATION, value);
+}
+
+/* A new connection: the authenticator for the current credentials, its
+ * Digest state forgotten, Basic kept only for the same server. */
+static void
+prepare_auth (GstResilientSession * session)
+{
+  gchar *scheme, *origin;
+
+  session->authenticating = FALSE;
+  if (session->auth != NULL && (session->user == NULL ||
+          !gst_resilient_auth_has_credentials (session->auth, session->user,
+              session->password)))
+    g_clear_pointer (&session->auth, gst_resilient_auth_free);
+  if (session->user == NULL)
+    return;
+  if (session->auth == NULL)
+    session->auth = gst_resilient_auth_new (session->user, session->password);
+  scheme = g_uri_parse_scheme (session->url);
+  origin = g_strdup_printf ("%s://%s:%u", scheme ? scheme : "rtsp",
+      session->host, session->port);
+  gst_resilient_auth_reset (session->auth, origin);
+  g_free (origin);
+  g_free (scheme);
+}
+
+/* Hands @response to @req's handler. An answer other than 401 to a request
+ * resent with credentials ends AUTHENTICATING: the handler moves the state
+ * on (READY, PLAYING, FAILED, …), and when it does not, the state from
+ * before authenticating comes back. */
+static void
+dispatch_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code = GST_RTSP_STS_OK;
+  gboolean was_authenticating = FALSE;
+  gchar *value;
+
+  gst_rtsp_message_parse_response (response, &code, NULL, NULL);
+  if (code != GST_RTSP_STS_UNAUTHORIZED) {
+    if (session->auth != NULL && req->request != NULL &&
+        gst_rtsp_message_get_header (req->request,
+            GST_RTSP_HDR_AUTHORIZATION, &value, 0) == GST_RTSP_OK)
+      gst_resilient_auth_accepted (session->auth);
+    was_authenticating = session->authenticating;
+    session->authenticating = FALSE;
+  }
+  req->handler (session, req, response);
+  if (was_authenticating && gst_resilient_session_get_state (session) ==
+      GST_RESILIENT_SESSION_AUTHENTICATING)
+    gst_resilient_session_set_state (session, session->auth_prev_state,
+        "authenticated");
+}
+
 /* Takes @msg. Returns FALSE (and has failed the session) when it could not
  * be sent. */
 gboolean
 gst_resilient_session_send_request (GstResilientSession * session,
     GstRTSPMessage * msg, ResponseHandler handler)
+{
+  return gst_resilient_session_send_request_full (session, msg, handler, 0);
+}
+
+gboolean
+gst_resilient_session_send_request_full (GstResilientSession * session,
+    GstRTSPMessage * msg, ResponseHandler handler, guint timeout_ms)
 {
   PendingRequest *req;
   GstRTSPMethod method;
@@ -601,7 +716,6 @@ gst_resilient_session_send_request (GstResilientSession * session,
   GstRTSPVersion version;
   gchar cseq_str[16];
   TimeoutData *td;
-  guint timeout_ms;
 
   gst_rtsp_message_parse_request (msg, &method, &uri, &version);
 
@@ -614,10 +728,7 @@ gst_resilient_session_send_request (GstResilientSession * session,
   gst_rtsp_message_remove_header (msg, GST_RTSP_HDR_CSEQ, -1);
   g_snprintf (cseq_str, sizeof (cseq_str), "%u", req->cseq);
   gst_rtsp_message_add_header (msg, GST_RTSP_HDR_CSEQ, cseq_str);
-  gst_rtsp_message_remove_header (msg, GST_RTSP_HDR_AUTHORIZATION, -1);
-  if (session->auth_header)
-    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_AUTHORIZATION,
-        session->auth_header);
+  add_authorization (session, msg, method, uri);
 
   if (session->callbacks.before_send &&
       !session->callbacks.before_send (session, msg, session->user_data)) {
@@ -627,7 +738,7 @@ gst_resilient_session_send_request (GstResilientSession * session,
         gst_rtsp_method_as_text (method));
     gst_rtsp_message_new_response (&fake, GST_RTSP_STS_OK, "OK", msg);
     req->request = msg;
-    handler (session, req, fake);
+    dispatch_response (session, req, fake);
     gst_rtsp_message_free (fake);
     pending_request_free (req);
     return TRUE;
@@ -645,7 +756,9 @@ gst_resilient_session_send_request (GstResilientSession * session,
   }
   req->request = msg;
 
-  timeout_ms = session->settings.tcp_timeout_us / 1000;
+  if (timeout_ms == 0 || (session->settings.tcp_timeout_us > 0 &&
+          timeout_ms > session->settings.tcp_timeout_us / 1000))
+    timeout_ms = session->settings.tcp_timeout_us / 1000;
   if (timeout_ms > 0) {
     td = g_new0 (TimeoutData, 1);
     td->session = session;
@@ -659,25 +772,39 @@ gst_resilient_session_send_request (GstResilientSession * session,
   return TRUE;
 }
 
-/* Resends @req's request with credentials after a 401. TRUE if resent. */
+/* Resends @req's request with credentials after a 401, when the
+ * authenticator says that makes sense (see auth.h). TRUE if resent; else,
+ * with credentials set, @error (nullable) says why not. */
 static gboolean
 retry_with_auth (GstResilientSession * session, PendingRequest * req,
-    GstRTSPMessage * response)
+    GstRTSPMessage * response, GError ** error)
 {
   GstRTSPMessage *copy = NULL;
+  GError *err = NULL;
+  gchar *reason;
 
-  if (session->auth_tried || session->user == NULL)
+  if (session->auth == NULL || req->request == NULL)
     return FALSE;
-  if (gst_resilient_auth_pick (response) != GST_RTSP_AUTH_BASIC) {
-    GST_WARNING_OBJECT (session, "server offers no authentication scheme we "
-        "support (Basic)");
+  if (!gst_resilient_auth_challenge (session->auth, response, req->request,
+          &err)) {
+    GST_WARNING_OBJECT (session, "%s %s: not resending with credentials: %s",
+        gst_rtsp_method_as_text (req->method), req->uri, err->message);
+    g_propagate_error (error, err);
     return FALSE;
   }
 
-  session->auth_tried = TRUE;
-  g_free (session->auth_header);
-  session->auth_header =
-      gst_resilient_auth_basic (session->user, session->password);
+  if (!session->authenticating) {
+    session->auth_prev_state = gst_resilient_session_get_state (session);
+    if (session->auth_prev_state == GST_RESILIENT_SESSION_AUTHENTICATING)
+      session->auth_prev_state = GST_RESILIENT_SESSION_NEGOTIATING;
+    session->authenticating = TRUE;
+  }
+  reason = g_strdup_printf ("401: resending %s with %s credentials",
+      gst_rtsp_method_as_text (req->method),
+      gst_resilient_auth_describe (session->auth));
+  gst_resilient_session_set_state (session,
+      GST_RESILIENT_SESSION_AUTHENTICATING, reason);
+  g_free (reason);
 
   gst_rtsp_message_copy (req->request, &copy);
   return gst_resilient_session_send_request (session, copy, req->handler);
@@ -690,10 +817,10 @@ gst_resilient_session_handle_failure (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response, GstRTSPStatusCode code,
     const gchar * reason)
 {
-  GError *error;
+  GError *error, *auth_error = NULL;
 
   if (code == GST_RTSP_STS_UNAUTHORIZED &&
-      retry_with_auth (session, req, response))
+      retry_with_auth (session, req, response, &auth_error))
     return TRUE;
 
   if (code == GST_RTSP_STS_SERVICE_UNAVAILABLE) {
@@ -710,11 +837,15 @@ gst_resilient_session_handle_failure (GstResilientSession * session,
   if (code == GST_RTSP_STS_UNAUTHORIZED) {
     gchar *msg = error->message;
 
-    error->message = g_strconcat (msg, session->user == NULL ?
-        " (no credentials set: use user-id/user-pw or the URL)" :
-        " (credentials rejected)", NULL);
+    if (session->user == NULL)
+      error->message = g_strconcat (msg,
+          " (no credentials set: use user-id/user-pw or the URL)", NULL);
+    else
+      error->message = g_strdup_printf ("%s (%s)", msg,
+          auth_error ? auth_error->message : "credentials rejected");
     g_free (msg);
   }
+  g_clear_error (&auth_error);
   gst_resilient_session_fail (session, error);
   return FALSE;
 }
@@ -849,7 +980,7 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
 
   g_hash_table_steal (session->pending, GUINT_TO_POINTER (req->cseq));
   gst_resilient_session_destroy_source (&req->timeout);
-  req->handler (session, req, msg);
+  dispatch_response (session, req, msg);
   pending_request_free (req);
   gst_rtsp_message_free (msg);
 }
@@ -948,15 +1079,14 @@ static void on_options_response (GstResilientSession * session,
 static void on_describe_response (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response);
 
+/* The control channel is there (@stream), or not (@error): either way the
+ * session's reference taken for the connect is released here. */
 static void
-on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
+control_channel_ready (GstResilientSession * session, GIOStream * stream,
+    GError * error)
 {
-  GstResilientSession *session = user_data;
-  GError *error = NULL;
-  GIOStream *stream;
   GstResilientConnection *conn;
 
-  stream = gst_resilient_connect_tcp_finish (result, &error);
   if (gst_resilient_session_is_closed (session)) {
     g_clear_object (&stream);
     g_clear_error (&error);
@@ -988,22 +1118,98 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   g_object_unref (session);
 }
 
+static void
+on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GError *error = NULL;
+  GIOStream *stream = gst_resilient_connect_finish (result, &error);
+
+  control_channel_ready (user_data, stream, error);
+}
+
+static void
+on_tunnel_connected (GObject * source, GAsyncResult * result,
+    gpointer user_data)
+{
+  GError *error = NULL;
+  GIOStream *stream = gst_resilient_http_tunnel_new_finish (result, &error);
+
+  control_channel_ready (user_data, stream, error);
+}
+
+/* The connector's accept-certificate hook (rtsps), on the I/O thread during
+ * the handshake; the connect attempt holds a reference on the session. */
+static gboolean
+on_accept_certificate (GTlsConnection * conn, GTlsCertificate * peer_cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+
+  if (session->callbacks.accept_certificate == NULL ||
+      gst_resilient_session_is_closed (session))
+    return FALSE;
+  return session->callbacks.accept_certificate (session, conn, peer_cert,
+      errors, session->user_data);
+}
+
+/* rtsps://, rtspsu://, rtspst:// */
+static gboolean
+url_uses_tls (const gchar * url)
+{
+  GstRTSPUrl *rtsp_url = NULL;
+  gboolean tls = FALSE;
+
+  if (gst_rtsp_url_parse (url, &rtsp_url) == GST_RTSP_OK) {
+    tls = (rtsp_url->transports & GST_RTSP_LOWER_TRANS_TLS) != 0;
+    gst_rtsp_url_free (rtsp_url);
+  }
+  return tls;
+}
+
 void
 gst_resilient_session_start_connect (GstResilientSession * session)
 {
   GstResilientSessionState state = gst_resilient_session_get_state (session);
   guint timeout_ms = session->settings.tcp_timeout_us / 1000;
+  GstResilientConnectOptions options;
 
   if (state != GST_RESILIENT_SESSION_RECOVERING)
     gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CONNECTING,
         NULL);
-  session->auth_tried = FALSE;
-  g_clear_pointer (&session->auth_header, g_free);
+  prepare_auth (session);
   session->cancellable = g_cancellable_new ();
-  GST_DEBUG_OBJECT (session, "connecting to %s:%u", session->host,
-      session->port);
-  gst_resilient_connect_tcp_async (session->io, session->host, session->port,
-      timeout_ms, session->cancellable, on_connected, g_object_ref (session));
+
+  /* borrowed: the connector copies what it keeps */
+  gst_resilient_connect_options_init (&options);
+  options.tls = url_uses_tls (session->url);
+  options.tls_validation_flags = session->settings.tls_validation_flags;
+  options.tls_database = session->settings.tls_database;
+  options.tls_interaction = session->settings.tls_interaction;
+  options.accept_certificate = on_accept_certificate;
+  options.accept_certificate_data = session;
+  options.proxy = session->settings.proxy;
+  options.proxy_id = session->settings.proxy_id;
+  options.proxy_pw = session->settings.proxy_pw;
+
+  GST_DEBUG_OBJECT (session, "connecting to %s:%u%s%s%s", session->host,
+      session->port, session->tunnel ? " through an HTTP tunnel" : "",
+      options.tls ? " with TLS" : "",
+      options.proxy && *options.proxy ? " through the proxy" : "");
+  if (session->tunnel) {
+    GstResilientHttpTunnelOptions tunnel = { 0, };
+
+    tunnel.extra_headers = session->settings.extra_http_request_headers;
+    tunnel.user_agent = session->settings.user_agent;
+    tunnel.ignore_x_server_reply = session->settings.ignore_x_server_reply;
+    tunnel.connect = &options;
+    gst_resilient_http_tunnel_new_async (session->io, session->host,
+        session->port, session->tunnel_path, &tunnel, timeout_ms,
+        session->cancellable, on_tunnel_connected, g_object_ref (session));
+    return;
+  }
+  gst_resilient_connect_async (session->io, session->host, session->port,
+      &options, timeout_ms, session->cancellable, on_connected,
+      g_object_ref (session));
 }
 
 static void
@@ -1017,8 +1223,16 @@ on_options_response (GstResilientSession * session, PendingRequest * req,
   GstRTSPMessage *describe;
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code == GST_RTSP_STS_UNAUTHORIZED && req->request != NULL &&
+      gst_rtsp_message_get_header (req->request, GST_RTSP_HDR_AUTHORIZATION,
+          &value, 0) == GST_RTSP_OK) {
+    /* credentials went with it: unless a resend helps (stale nonce), they
+     * are wrong, and a DESCRIBE with them would only fail the same way */
+    gst_resilient_session_handle_failure (session, req, response, code, reason);
+    return;
+  }
   if (code == GST_RTSP_STS_UNAUTHORIZED &&
-      retry_with_auth (session, req, response))
+      retry_with_auth (session, req, response, NULL))
     return;
   /* OPTIONS is informative: a camera that refuses it may still DESCRIBE */
   if (code == GST_RTSP_STS_OK &&
@@ -1177,15 +1391,6 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
 /* ---------------------------------------------------------------------- */
 /* PLAY, keep-alive, UDP → TCP */
 
-static gboolean
-keepalive_tick (gpointer data)
-{
-  GstResilientSession *session = data;
-
-  gst_resilient_session_enqueue (session, CMD_KEEPALIVE);
-  return G_SOURCE_CONTINUE;
-}
-
 
 
 static gboolean
@@ -1253,7 +1458,6 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
   GstRTSPStatusCode code;
   const gchar *reason;
   GstRTSPVersion version;
-  guint interval_ms;
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
   if (code != GST_RTSP_STS_OK) {
@@ -1293,11 +1497,7 @@ on_play_response (GstResilientSession * session, PendingRequest * req,
     session->callbacks.playing (session, session->streams, session->user_data);
   release_held_packets (session);
 
-  /* keep the session alive at half its timeout */
-  gst_resilient_session_destroy_source (&session->keepalive_source);
-  interval_ms = MAX (session->session_timeout * 1000 / 2, 1000);
-  session->keepalive_source = gst_resilient_io_context_add_timeout (session->io,
-      interval_ms, keepalive_tick, session, NULL);
+  gst_resilient_session_keepalive_start (session);
 
   g_mutex_lock (&session->lock);
   session->last_rtp_us = g_get_monotonic_time ();
@@ -1354,57 +1554,6 @@ gst_resilient_session_start_play (GstResilientSession * session)
 }
 
 static void
-on_keepalive_response (GstResilientSession * session, PendingRequest * req,
-    GstRTSPMessage * response)
-{
-  GstRTSPStatusCode code;
-  const gchar *reason;
-  GstRTSPVersion version;
-
-  gst_rtsp_message_parse_response (response, &code, &reason, &version);
-  if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
-    gst_resilient_session_fail (session,
-        gst_resilient_error_new_from_status (code, reason, req->method,
-            req->uri));
-    return;
-  }
-  if (req->method == GST_RTSP_GET_PARAMETER && code != GST_RTSP_STS_OK) {
-    GST_INFO_OBJECT (session, "GET_PARAMETER answered %d, keeping alive with "
-        "OPTIONS from now on", code);
-    session->server_methods &= ~GST_RTSP_GET_PARAMETER;
-  }
-  gst_resilient_session_command_done (session);
-}
-
-static void
-send_keepalive (GstResilientSession * session)
-{
-  GstResilientSessionState state = gst_resilient_session_get_state (session);
-  GstRTSPMessage *msg;
-
-  if (state != GST_RESILIENT_SESSION_PLAYING &&
-      state != GST_RESILIENT_SESSION_PAUSED) {
-    gst_resilient_session_command_done (session);
-    return;
-  }
-  if (session->server_methods & GST_RTSP_GET_PARAMETER)
-    msg =
-        gst_resilient_session_new_request (session, GST_RTSP_GET_PARAMETER,
-        session->aggregate_url);
-  else
-    msg =
-        gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
-        session->url);
-  gst_resilient_session_send_request (session, msg, on_keepalive_response);
-}
-
-
-
-
-/* ---------------------------------------------------------------------- */
-/* closing */
-
-static void
 on_pause_response (GstResilientSession * session, PendingRequest * req,
     GstRTSPMessage * response)
 {
@@ -1451,6 +1600,13 @@ start_pause (GstResilientSession * session)
       gst_resilient_session_new_request (session, GST_RTSP_PAUSE,
           session->aggregate_url), on_pause_response);
 }
+
+
+
+
+
+/* ---------------------------------------------------------------------- */
+/* closing */
 
 static void
 on_teardown_response (GstResilientSession * session, PendingRequest * req,
@@ -1597,6 +1753,10 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
   GstResilientConnectionStats cstats = { 0, };
   GstResilientConnection *conn = NULL;
   gdouble ratio = 0.0;
+  /* never the credentials of the location */
+  gchar *url = session->settings.location ?
+      gst_resilient_url_strip_credentials (session->settings.location, NULL,
+      NULL) : NULL;
 
   g_mutex_lock (&session->lock);
   if (session->conn)
@@ -1605,14 +1765,17 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
       "state", G_TYPE_STRING, gst_resilient_session_state_name (session->state),
       "transport", G_TYPE_STRING,
       gst_resilient_session_transport_name (session->transport, "none"), "url",
-      G_TYPE_STRING,
-      session->settings.location ? session->settings.location : "",
+      G_TYPE_STRING, url ? url : "",
+      "keepalives", G_TYPE_UINT64, session->keepalive.sent,
+      "keepalive-rtt-ms", G_TYPE_DOUBLE, session->keepalive.rtt_us >= 0 ?
+      session->keepalive.rtt_us / 1000.0 : -1.0,
       "connect-ms", G_TYPE_UINT64,
       session->connect_us >=
       0 ? (guint64) session->connect_us / 1000 : (guint64) 0, "bytes-received",
       G_TYPE_UINT64, session->bytes, "packets-received", G_TYPE_UINT64,
       session->packets, "reconnects", G_TYPE_UINT, session->recoveries, NULL);
   g_mutex_unlock (&session->lock);
+  g_free (url);
 
   if (conn) {
     gst_resilient_connection_get_stats (conn, &cstats);

@@ -13,6 +13,8 @@
 #include <gst/sdp/sdp.h>
 
 #include "iocontext.h"
+#include "keepalive.h"
+#include "natpunch.h"
 #include "retry.h"
 #include "sdpstreams.h"
 
@@ -45,7 +47,7 @@ G_GNUC_INTERNAL const gchar *gst_resilient_session_transport_name (GstRTSPLowerT
 
 typedef struct
 {
-  gchar *location;              /* rtsp[u|t]://[user:pw@]host[:port]/path */
+  gchar *location;              /* rtsp[s][u|t]://[user:pw@]host[:port]/path */
   gchar *user_id;               /* overrides URL credentials when set */
   gchar *user_pw;
   gchar *user_agent;
@@ -55,9 +57,22 @@ typedef struct
   guint port_min, port_max;     /* UDP client ports, 0/0 = any */
   gint udp_buffer_size;
   gboolean do_rtcp;
+  GstResilientNatMethod nat_method;     /* UDP hole punching + source learning */
   GstResilientRetrySettings retry;      /* after a session was lost */
   gboolean retry_initial;       /* also retry before the first PLAY was answered */
   guint stall_timeout_ms;       /* no RTP for this long while playing → lost; 0 = never */
+  GstResilientKeepaliveMethod keepalive_method;
+  /* the connector's (see GstResilientConnectOptions in connection.h); TLS
+   * itself comes from the URL scheme (rtsps, rtspsu, rtspst) */
+  GTlsCertificateFlags tls_validation_flags;    /* 0 accepts any certificate: set it */
+  GTlsDatabase *tls_database;   /* a reference, or NULL: the system's CAs */
+  GTlsInteraction *tls_interaction;     /* a reference, or NULL */
+  gchar *proxy;                 /* NULL: GIO's default proxy resolver */
+  gchar *proxy_id;
+  gchar *proxy_pw;
+  /* rtsph:// and rtspsh:// (RTSP tunnelled over HTTP) */
+  GstStructure *extra_http_request_headers;     /* owned, or NULL */
+  gboolean ignore_x_server_reply;
 } GstResilientSessionSettings;
 
 G_GNUC_INTERNAL void gst_resilient_session_settings_clear (GstResilientSessionSettings * s);
@@ -126,6 +141,13 @@ typedef struct
   /* A fatal error; the session is FAILED and its connection closed. */
   void (*error) (GstResilientSession * session, const GError * error,
       gpointer user_data);
+  /* rtsps: the server's certificate failed validation (@errors, masked by
+   * tls_validation_flags, is not 0); TRUE accepts it anyway. NULL callback:
+   * rejected (a tls error). Called during the TLS handshake; must not
+   * block. */
+  gboolean (*accept_certificate) (GstResilientSession * session,
+      GTlsConnection * conn, GTlsCertificate * peer_cert,
+      GTlsCertificateFlags errors, gpointer user_data);
 } GstResilientSessionCallbacks;
 
 G_GNUC_INTERNAL

@@ -5,7 +5,10 @@
  *
  *   resilientrtsp-test-server [--port N] [--address A] [--no-audio]
  *       [--user U --password P] [--protocols udp,tcp,udp-mcast]
- *       [--ready-file PATH]
+ *       [--tls-cert PEM --tls-key PEM] [--ready-file PATH]
+ *
+ * With --tls-cert the server speaks rtsps:// (the printed URL says so) and
+ * takes rtspsh:// tunnels.
  *
  * Prints "READY rtsp://<address>:<port>/test" on stdout once listening,
  * runs until SIGINT/SIGTERM and prints the request counts on stderr.
@@ -75,6 +78,7 @@ main (int argc, char **argv)
   gint port = 0;
   gchar *address = NULL, *user = NULL, *password = NULL;
   gchar *protocols_text = NULL, *ready_file = NULL;
+  gchar *tls_cert = NULL, *tls_key = NULL;
   gboolean no_audio = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
@@ -90,6 +94,11 @@ main (int argc, char **argv)
     {"protocols", 0, 0, G_OPTION_ARG_STRING, &protocols_text,
           "Allowed lower transports (default udp,tcp,udp-mcast)",
         "udp,tcp,udp-mcast"},
+    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+        "Serve rtsps:// with this certificate (PEM)", "PEM"},
+    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+        "The private key of --tls-cert (PEM; default: in the same file)",
+        "PEM"},
     {"ready-file", 0, 0, G_OPTION_ARG_FILENAME, &ready_file,
         "Write the URL into this file once listening", "PATH"},
     {NULL}
@@ -131,6 +140,17 @@ main (int argc, char **argv)
     goto out;
   }
 
+  if (tls_cert != NULL) {
+    config.tls_certificate = g_tls_certificate_new_from_files (tls_cert,
+        tls_key ? tls_key : tls_cert, &error);
+    if (config.tls_certificate == NULL) {
+      fprintf (stderr, "cannot load %s: %s\n", tls_cert, error->message);
+      g_clear_error (&error);
+      ret = 2;
+      goto out;
+    }
+  }
+
   server = rr_test_server_new_full (&config, &error);
   if (server == NULL) {
     fprintf (stderr, "cannot start the server: %s\n",
@@ -169,6 +189,9 @@ out:
   g_free (password);
   g_free (protocols_text);
   g_free (ready_file);
+  g_free (tls_cert);
+  g_free (tls_key);
+  g_clear_object (&config.tls_certificate);
   gst_deinit ();
 
   return ret;

@@ -75,12 +75,20 @@ struct _RrTestServer
   GPtrArray *factories;
   /* counted in live_servers */
   gboolean counted;
+  guint session_timeout;        /* 0: gst-rtsp-server's default */
+  gboolean strict_timeout;
+  gboolean tls;                 /* rtsps */
 
   GMutex lock;
   GCond cond;
   /* protected by lock: requests answered, see method_index() */
   guint counts[33];
   GHashTable *header_counts;     /* lock: header name (lower case) → requests with it */
+  /* lock: strict timeout: session id → gint64 * monotonic µs of its last
+   * request */
+  GHashTable *last_request;
+  guint expired;                /* lock */
+  guint connections;            /* lock: client connections accepted */
   /* protected by lock: GWeakRef * to every media constructed */
   GPtrArray *medias;
   /* protected by lock: freeze requested / the server thread is blocked */
@@ -219,6 +227,7 @@ on_send_message (GstRTSPClient * client, GstRTSPContext * ctx,
 {
   RrTestServer *s = user_data;
   GstRTSPMethod method;
+  gchar *session_id = NULL;
 
   if (ctx == NULL || ctx->request == NULL || response == NULL)
     return;
@@ -241,6 +250,18 @@ on_send_message (GstRTSPClient * client, GstRTSPContext * ctx,
   g_mutex_lock (&s->lock);
   s->counts[method_index (method)]++;
   count_headers (s, ctx->request);
+  /* the session a request belongs to: its Session header (ctx->session is
+   * not set for every method), or the one a SETUP created */
+  if (gst_rtsp_message_get_header (ctx->request, GST_RTSP_HDR_SESSION,
+          &session_id, 0) == GST_RTSP_OK || (ctx->session != NULL &&
+          (session_id = (gchar *) gst_rtsp_session_get_sessionid
+              (ctx->session)) != NULL)) {
+    gint64 *now = g_new (gint64, 1);
+
+    *now = g_get_monotonic_time ();
+    g_hash_table_insert (s->last_request,
+        g_strndup (session_id, strcspn (session_id, ";")), now);
+  }
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
 
@@ -275,10 +296,27 @@ on_play_request (GstRTSPClient * client, GstRTSPContext * ctx,
 }
 
 static void
+on_new_session (GstRTSPClient * client, GstRTSPSession * session,
+    gpointer user_data)
+{
+  RrTestServer *s = user_data;
+
+  if (s->session_timeout > 0)
+    gst_rtsp_session_set_timeout (session, s->session_timeout);
+}
+
+static void
 on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
     gpointer user_data)
 {
+  RrTestServer *s = user_data;
+
+  g_mutex_lock (&s->lock);
+  s->connections++;
+  g_mutex_unlock (&s->lock);
   g_signal_connect (client, "send-message", G_CALLBACK (on_send_message),
+      user_data);
+  g_signal_connect (client, "new-session", G_CALLBACK (on_new_session),
       user_data);
   g_signal_connect (client, "play-request", G_CALLBACK (on_play_request),
       user_data);
@@ -394,24 +432,78 @@ make_factory (RrTestServer * s, const gchar * launch,
 }
 
 static void
-setup_auth (GstRTSPServer * server, const gchar * user, const gchar * password)
+setup_auth (GstRTSPServer * server, const gchar * user, const gchar * password,
+    GstRTSPAuthMethod methods)
 {
   GstRTSPAuth *auth = gst_rtsp_auth_new ();
   GstRTSPToken *token;
   gchar *basic;
 
+  if (methods == GST_RTSP_AUTH_NONE)
+    methods = GST_RTSP_AUTH_BASIC;
   token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
       G_TYPE_STRING, RR_TEST_SERVER_ROLE, NULL);
-  basic = gst_rtsp_auth_make_basic (user, password ? password : "");
-  gst_rtsp_auth_add_basic (auth, basic, token);
-  g_free (basic);
+  if (methods & GST_RTSP_AUTH_BASIC) {
+    basic = gst_rtsp_auth_make_basic (user, password ? password : "");
+    gst_rtsp_auth_add_basic (auth, basic, token);
+    g_free (basic);
+  }
+  if (methods & GST_RTSP_AUTH_DIGEST)
+    gst_rtsp_auth_add_digest (auth, user, password ? password : "", token);
+  gst_rtsp_auth_set_supported_methods (auth, methods);
   gst_rtsp_token_unref (token);
 
   gst_rtsp_server_set_auth (server, auth);
   g_object_unref (auth);
 }
 
-/* server thread, every second */
+/* rtsps: the certificate goes on the server's GstRTSPAuth; without
+ * credentials configured, an auth that lets everyone in (a default token
+ * with the role the factories require). */
+static void
+setup_tls (GstRTSPServer * server, GTlsCertificate * certificate)
+{
+  GstRTSPAuth *auth = gst_rtsp_server_get_auth (server);
+
+  if (auth == NULL) {
+    GstRTSPToken *token = gst_rtsp_token_new (GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+        G_TYPE_STRING, RR_TEST_SERVER_ROLE, NULL);
+
+    auth = gst_rtsp_auth_new ();
+    gst_rtsp_auth_set_default_token (auth, token);
+    gst_rtsp_token_unref (token);
+    gst_rtsp_server_set_auth (server, auth);
+  }
+  gst_rtsp_auth_set_tls_certificate (auth, certificate);
+  g_object_unref (auth);
+}
+
+/* strict timeout: a session without a request for session_timeout goes */
+static GstRTSPFilterResult
+strict_expiry (GstRTSPSessionPool * pool, GstRTSPSession * session,
+    gpointer user_data)
+{
+  RrTestServer *s = user_data;
+  const gchar *id = gst_rtsp_session_get_sessionid (session);
+  GstRTSPFilterResult result = GST_RTSP_FILTER_KEEP;
+  gint64 *last;
+
+  g_mutex_lock (&s->lock);
+  last = g_hash_table_lookup (s->last_request, id);
+  if (last != NULL && g_get_monotonic_time () - *last >
+      (gint64) s->session_timeout * G_USEC_PER_SEC) {
+    g_hash_table_remove (s->last_request, id);
+    s->expired++;
+    g_cond_broadcast (&s->cond);
+    result = GST_RTSP_FILTER_REMOVE;
+  }
+  g_mutex_unlock (&s->lock);
+  if (result == GST_RTSP_FILTER_REMOVE)
+    GST_INFO ("session %s expired (strict timeout)", id);
+  return result;
+}
+
+/* server thread, every second (every 250 ms with a strict timeout) */
 static gboolean
 expire_sessions (gpointer user_data)
 {
@@ -419,8 +511,16 @@ expire_sessions (gpointer user_data)
   GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (s->server);
   guint n = gst_rtsp_session_pool_cleanup (pool);
 
-  if (n > 0)
+  if (n > 0) {
     GST_INFO ("%u sessions expired", n);
+    g_mutex_lock (&s->lock);
+    s->expired += n;
+    g_cond_broadcast (&s->cond);
+    g_mutex_unlock (&s->lock);
+  }
+  if (s->strict_timeout && s->session_timeout > 0)
+    g_list_free_full (gst_rtsp_session_pool_filter (pool, strict_expiry, s),
+        g_object_unref);
   g_object_unref (pool);
 
   return G_SOURCE_CONTINUE;
@@ -486,6 +586,10 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   s = g_new0 (RrTestServer, 1);
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
+  s->last_request = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  s->session_timeout = config->session_timeout;
+  s->strict_timeout = config->strict_session_timeout;
   s->header_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   s->medias = g_ptr_array_new_with_free_func (weak_ref_free);
@@ -497,7 +601,9 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   protocols = config->protocols ? config->protocols :
       (GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP |
       GST_RTSP_LOWER_TRANS_UDP_MCAST);
-  with_auth = config->user != NULL;
+  /* factories require a role when the server has a GstRTSPAuth */
+  with_auth = config->user != NULL || config->tls_certificate != NULL;
+  s->tls = config->tls_certificate != NULL;
 
   s->server = gst_rtsp_server_new ();
   gst_rtsp_server_set_address (s->server, s->address);
@@ -508,8 +614,11 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
    * retransmission */
   gst_rtsp_server_set_backlog (s->server, 1024);
   g_free (service);
-  if (with_auth)
-    setup_auth (s->server, config->user, config->password);
+  if (config->user != NULL)
+    setup_auth (s->server, config->user, config->password,
+        config->auth_methods);
+  if (config->tls_certificate)
+    setup_tls (s->server, config->tls_certificate);
   g_signal_connect (s->server, "client-connected",
       G_CALLBACK (on_client_connected), s);
 
@@ -547,7 +656,8 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   /* expire the sessions of clients that went away without TEARDOWN; a
    * timer, because the session pool's own watch only notices a session's
    * deadline when something else wakes the context up */
-  s->session_source = g_timeout_source_new_seconds (1);
+  s->session_source = s->strict_timeout ? g_timeout_source_new (250) :
+      g_timeout_source_new_seconds (1);
   g_source_set_callback (s->session_source, expire_sessions, s, NULL);
   g_source_attach (s->session_source, s->context);
 
@@ -701,6 +811,7 @@ rr_test_server_free (RrTestServer * s)
   g_main_context_unref (s->context);
   g_free (s->address);
   g_hash_table_unref (s->header_counts);
+  g_hash_table_unref (s->last_request);
   g_mutex_clear (&s->lock);
   g_cond_clear (&s->cond);
   g_free (s);
@@ -727,8 +838,8 @@ rr_test_server_get_url (RrTestServer * s, const gchar * mount)
     mount = "";
   ipv6 = strchr (s->address, ':') != NULL;
 
-  return g_strdup_printf ("rtsp://%s%s%s:%u%s%s", ipv6 ? "[" : "",
-      s->address, ipv6 ? "]" : "", s->port,
+  return g_strdup_printf ("%s://%s%s%s:%u%s%s", s->tls ? "rtsps" : "rtsp",
+      ipv6 ? "[" : "", s->address, ipv6 ? "]" : "", s->port,
       mount[0] == '/' || mount[0] == '\0' ? "" : "/", mount);
 }
 
@@ -909,6 +1020,40 @@ rr_test_server_thaw (RrTestServer * s)
   s->frozen = FALSE;
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
+}
+
+guint
+rr_test_server_count_connections (RrTestServer * s)
+{
+  guint n;
+
+  g_mutex_lock (&s->lock);
+  n = s->connections;
+  g_mutex_unlock (&s->lock);
+  return n;
+}
+
+guint
+rr_test_server_count_expired (RrTestServer * s)
+{
+  return rr_test_server_wait_expired (s, 0, 0);
+}
+
+guint
+rr_test_server_wait_expired (RrTestServer * s, guint count, guint timeout_ms)
+{
+  gint64 end_time = g_get_monotonic_time () +
+      timeout_ms * G_TIME_SPAN_MILLISECOND;
+  guint n;
+
+  g_mutex_lock (&s->lock);
+  while (s->expired < count) {
+    if (!g_cond_wait_until (&s->cond, &s->lock, end_time))
+      break;
+  }
+  n = s->expired;
+  g_mutex_unlock (&s->lock);
+  return n;
 }
 
 guint

@@ -17,13 +17,15 @@
  * ports 5000-5010, TTL 1. Because client and server share the host, the
  * server lets other sockets bind its group ports (SO_REUSEADDR) and turns
  * multicast loopback on, which gst-rtsp-server does not do by itself.
- * Auth: with config->user, every mount needs Basic credentials; requests
- * without them get 401 (OPTIONS is answered without).
+ * Auth: with config->user, every mount needs credentials (Basic, or what
+ * config->auth_methods says); requests without them get 401 (OPTIONS is
+ * answered without).
  */
 #pragma once
 
 #include <gst/gst.h>
 #include <gst/rtsp/rtsp.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -44,6 +46,23 @@ typedef struct
   const gchar *address;
   /* the port to listen on; 0 → a free port chosen by the kernel */
   guint port;
+  /* with user set: the schemes offered, GST_RTSP_AUTH_BASIC and/or
+   * GST_RTSP_AUTH_DIGEST (0 → Basic). gst-rtsp-server's Digest is MD5
+   * without qop (RFC 2069 style), a new nonce in every 401, each nonce
+   * valid on the connection that got it only. */
+  GstRTSPAuthMethod auth_methods;
+  /* Session timeout in seconds announced in the Session header (0 → 60).
+   * With strict_session_timeout a session is removed (its media stops, the
+   * next request gets 454) once no request of its client arrived for that
+   * long, even while the client's connection is open, as cameras do;
+   * checked every 250 ms; RTCP does not count. Without it gst-rtsp-server's
+   * own rule applies: no expiry while the connection is open. */
+  guint session_timeout;
+  gboolean strict_session_timeout;
+  /* rtsps: the server's certificate, with its private key
+   * (g_tls_certificate_new_from_files); NULL → plain RTSP. With it every
+   * connection speaks TLS and rr_test_server_get_url() gives rtsps:// URLs. */
+  GTlsCertificate *tls_certificate;
 } RrTestServerConfig;
 
 /* Starts the server; a NULL config gives the defaults (audio on, all
@@ -58,8 +77,9 @@ RrTestServer *rr_test_server_new_full (const RrTestServerConfig * config,
 void rr_test_server_free (RrTestServer * server);
 
 guint rr_test_server_get_port (RrTestServer * server);
-/* "rtsp://<address>:<port><mount>" (g_free); <address> is 127.0.0.1
- * unless config->address said otherwise (IPv6 literals get brackets). */
+/* "rtsp://<address>:<port><mount>" (g_free), rtsps:// with a
+ * tls_certificate; <address> is 127.0.0.1 unless config->address said
+ * otherwise (IPv6 literals get brackets). */
 gchar *rr_test_server_get_url (RrTestServer * server, const gchar * mount);
 
 /* How many requests of @method the server has received (all clients).
@@ -72,6 +92,17 @@ guint rr_test_server_count_requests (RrTestServer * server,
  * @timeout_ms passed; returns the final count. */
 guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
     guint count, guint timeout_ms);
+
+/* Client connections accepted so far (an HTTP tunnel makes two: its GET
+ * and its POST). */
+guint rr_test_server_count_connections (RrTestServer * server);
+
+/* Sessions expired so far (strict timeout, or gst-rtsp-server's cleanup). */
+guint rr_test_server_count_expired (RrTestServer * server);
+/* Blocks until at least @count sessions expired or @timeout_ms passed;
+ * returns the final count. */
+guint rr_test_server_wait_expired (RrTestServer * server, guint count,
+    guint timeout_ms);
 
 /* How many requests carried a header named @name (case-insensitive). */
 guint rr_test_server_count_header (RrTestServer * server, const gchar * name);
