@@ -3,7 +3,10 @@
  * line of key=value measurements.
  *
  *   rrtsp-bench [--element rtspsrc|resilientrtspsrc] [--protocols udp|tcp]
- *       [--streams N] [--duration D] [--latency MS] URL
+ *       [--streams N] [--duration D] [--latency MS] [--set PROP=VALUE …] URL
+ *
+ * --set sets further properties of the source (tls-validation-flags=0,
+ * proxy=…), as gst-launch-1.0 would parse them.
  *
  * Each pipeline is  ELEMENT location=URL protocols=P latency=MS ! rtph264depay
  * ! fakesink  (resilientrtspsrc gets depayload=false so both elements feed
@@ -242,6 +245,40 @@ make_pipeline (Stream * stream, const gchar * element, const gchar * url,
       G_CALLBACK (pad_added), stream, &stream->depay, error);
 }
 
+/* PROP=VALUE pairs onto the pipeline's source element */
+static gboolean
+set_source_props (GstElement * pipeline, gchar ** props)
+{
+  GstIterator *it = gst_bin_iterate_sources (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  GstElement *src;
+  guint i;
+
+  if (gst_iterator_next (it, &item) != GST_ITERATOR_OK) {
+    gst_iterator_free (it);
+    return FALSE;
+  }
+  src = g_value_get_object (&item);
+  for (i = 0; props[i] != NULL; i++) {
+    gchar **kv = g_strsplit (props[i], "=", 2);
+
+    if (kv[0] == NULL || kv[1] == NULL ||
+        g_object_class_find_property (G_OBJECT_GET_CLASS (src),
+            kv[0]) == NULL) {
+      g_printerr ("bad --set %s\n", props[i]);
+      g_strfreev (kv);
+      g_value_unset (&item);
+      gst_iterator_free (it);
+      return FALSE;
+    }
+    gst_util_set_object_arg (G_OBJECT (src), kv[0], kv[1]);
+    g_strfreev (kv);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return TRUE;
+}
+
 static gdouble
 cpu_seconds (void)
 {
@@ -266,6 +303,7 @@ main (int argc, char **argv)
 {
   Bench bench = { 0, };
   gchar *element = NULL, *protocols = NULL;
+  gchar **props = NULL;
   gint n_streams = 1, duration = 10, latency = 200;
   GOptionEntry entries[] = {
     {"element", 'e', 0, G_OPTION_ARG_STRING, &element,
@@ -278,6 +316,8 @@ main (int argc, char **argv)
         "Seconds to run once all are PLAYING (default: 10)", "D"},
     {"latency", 'l', 0, G_OPTION_ARG_INT, &latency,
         "latency property in ms (default: 200)", "MS"},
+    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &props,
+        "Set a property of the source (repeatable)", "PROP=VALUE"},
     {NULL}
   };
   GOptionContext *ctx;
@@ -326,6 +366,8 @@ main (int argc, char **argv)
       g_clear_error (&err);
       return 2;
     }
+    if (props != NULL && !set_source_props (stream->pipeline, props))
+      return 2;
     bus = gst_pipeline_get_bus (GST_PIPELINE (stream->pipeline));
     gst_bus_add_watch (bus, bus_cb, stream);
     gst_object_unref (bus);

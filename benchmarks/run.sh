@@ -11,6 +11,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 duration=10
 streams="1 100"
 protocols="udp tcp"
@@ -66,22 +68,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -z "$url" ]; then
-  "$server" --no-audio --port 0 --ready-file "$tmp/ready" >"$tmp/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 300); do
-    [ -s "$tmp/ready" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "test server exited:" >&2
-      cat "$tmp/server.log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-  url=$(grep -o 'rtsp://[^ ]*' "$tmp/ready" | head -1 || true)
-  if [ -z "$url" ]; then
-    echo "test server did not become ready" >&2
+  url=$(rr_start_server "$server" "$tmp" server --no-audio) || {
+    server_pid=$(cat "$tmp/server.pid" 2>/dev/null || true)
     exit 1
-  fi
+  }
+  server_pid=$(cat "$tmp/server.pid")
 fi
 
 elements=(rtspsrc)
@@ -91,11 +82,8 @@ else
   echo "note: resilientrtspsrc not found in $builddir/gst/resilientrtsp; measuring rtspsrc only" >&2
 fi
 
-# value of key $2 in the key=value line $1
 kv () {
-  local v
-  v=$(printf ' %s\n' "$1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p")
-  printf '%s' "${v:--}"
+  rr_kv "$@"
 }
 
 ratio () {
