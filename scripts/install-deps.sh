@@ -22,6 +22,7 @@ PACKAGES=(
   libgstrtspserver-1.0-dev
   libssl-dev                    # libcrypto: SHA-512/256 for Digest auth
   libsoup-3.0-dev               # telemetry: the /metrics and /health HTTP server
+  libgnutls28-dev               # ASan test stage: test programs link GnuTLS (tests/check/meson.build)
   # runtime, tests, demo, benchmark
   gstreamer1.0-tools
   glib-networking               # GIO's TLS backend (rtsps://) and proxy resolvers

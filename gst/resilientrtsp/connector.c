@@ -711,10 +711,11 @@ on_socks4a_reply (GObject * source, GAsyncResult * result, gpointer user_data)
   }
 }
 
-static void
-on_socks4a_written (GObject * source, GAsyncResult * result, gpointer user_data)
+/* A proxy request was written. It may carry credentials: gone as soon as it
+ * is sent. FALSE (task completed) when the write failed. */
+static gboolean
+proxy_request_written (GTask * task, GObject * source, GAsyncResult * result)
 {
-  GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
@@ -723,8 +724,19 @@ on_socks4a_written (GObject * source, GAsyncResult * result, gpointer user_data)
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
           NULL, &error)) {
     return_error (task, error);
-    return;
+    return FALSE;
   }
+  return TRUE;
+}
+
+static void
+on_socks4a_written (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+
+  if (!proxy_request_written (task, source, result))
+    return;
   g_input_stream_read_all_async (g_io_stream_get_input_stream (data->stream),
       data->read_buf, 8, G_PRIORITY_DEFAULT, data->child, on_socks4a_reply,
       task);
@@ -1024,17 +1036,9 @@ on_http_written (GObject * source, GAsyncResult * result, gpointer user_data)
 {
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
-  GError *error = NULL;
 
-  /* the request carries the credentials: gone as soon as it is sent */
-  memset (data->request, 0, data->request_len);
-  g_clear_pointer (&data->request, g_free);
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
-          NULL, &error)) {
-    return_error (task, error);
+  if (!proxy_request_written (task, source, result))
     return;
-  }
   data->answer = g_byte_array_new ();
   http_read_more (task);
 }
