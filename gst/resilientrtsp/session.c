@@ -1110,8 +1110,11 @@ control_channel_ready (GstResilientSession * session, GIOStream * stream,
   g_mutex_unlock (&session->lock);
   gst_resilient_connection_start (conn);
 
-  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_NEGOTIATING,
-      NULL);
+  /* a recovery stays "recovering" until it plays again */
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_RECOVERING)
+    gst_resilient_session_set_state (session,
+        GST_RESILIENT_SESSION_NEGOTIATING, NULL);
   gst_resilient_session_send_request (session,
       gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
           session->url), on_options_response);
