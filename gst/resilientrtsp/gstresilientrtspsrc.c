@@ -462,8 +462,11 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * PLAY answered), `reconnects` (guint), `bytes-received` and
    * `packets-received` (guint64, RTP+RTCP of all streams),
    * `zero-copy-ratio` (gdouble, share of interleaved bytes handed on
-   * without copying), `io-threads` (guint, shared I/O threads in the
-   * process), and `streams`: an array of `stream` structures with `index`,
+   * without copying), `keepalives` (guint64) and `keepalive-rtt-ms`
+   * (gdouble, -1 before any answer), `nat-punches` (guint64, NAT punch
+   * packets sent) and `nat-learned-port` (gboolean, the server sends from
+   * other ports than it announced), `io-threads` (guint, shared I/O threads
+   * in the process), and `streams`: an array of `stream` structures with `index`,
    * `media`, `encoding-name`, `packets-received`, `bytes-received` (RTP),
    * `packets-lost` (gint64), `jitter-ms` (gdouble), `bitrate` (guint64,
    * bits/s since the previous stats), `ssrc` (guint).

@@ -1756,6 +1756,9 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
   GstResilientConnectionStats cstats = { 0, };
   GstResilientConnection *conn = NULL;
   gdouble ratio = 0.0;
+  guint64 punches = 0;
+  gboolean learned = FALSE;
+  guint i;
   /* never the credentials of the location */
   gchar *url = session->settings.location ?
       gst_resilient_url_strip_credentials (session->settings.location, NULL,
@@ -1777,6 +1780,20 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
       0 ? (guint64) session->connect_us / 1000 : (guint64) 0, "bytes-received",
       G_TYPE_UINT64, session->bytes, "packets-received", G_TYPE_UINT64,
       session->packets, "reconnects", G_TYPE_UINT, session->recoveries, NULL);
+  /* UDP: NAT punches sent, and whether a server port was learned */
+  for (i = 0; i < session->streams->len; i++) {
+    GstResilientSessionStream *stream = g_ptr_array_index (session->streams, i);
+    GstResilientUdpStats ustats;
+
+    if (stream->udp == NULL)
+      continue;
+    gst_resilient_udp_transport_get_stats (stream->udp, &ustats);
+    punches += ustats.punches_sent;
+    if (ustats.learned_rtp_port || ustats.learned_rtcp_port)
+      learned = TRUE;
+  }
+  gst_structure_set (stats, "nat-punches", G_TYPE_UINT64, punches,
+      "nat-learned-port", G_TYPE_BOOLEAN, learned, NULL);
   g_mutex_unlock (&session->lock);
   g_free (url);
 

@@ -133,8 +133,9 @@ wait_router_counter (const gchar * name, guint64 target)
   return value;
 }
 
+/* the stats' transport, and its NAT punch count */
 static gchar *
-stats_transport (RrPipeline * p)
+stats_transport (RrPipeline * p, guint64 * punches)
 {
   GstStructure *stats = NULL;
   gchar *transport = NULL;
@@ -142,6 +143,7 @@ stats_transport (RrPipeline * p)
   g_object_get (p->src, "stats", &stats, NULL);
   fail_unless (stats != NULL);
   transport = g_strdup (gst_structure_get_string (stats, "transport"));
+  fail_unless (gst_structure_get_uint64 (stats, "nat-punches", punches));
   gst_structure_free (stats);
   return transport;
 }
@@ -173,6 +175,7 @@ GST_START_TEST (test_default_dummy_gets_through)
   guint64 rtcp_punches = router_counter (PUNCH_RTCP);
   RrPipeline *p = udp_pipeline (server->url, NULL);
   gchar *transport;
+  guint64 punches = 0;
   gint method = -1;
 
   g_object_get (p->src, "nat-method", &method, NULL);
@@ -182,9 +185,11 @@ GST_START_TEST (test_default_dummy_gets_through)
   fail_unless (rr_pipeline_wait_buffers (p, N_STREAMS, 20),
       "no data through the NAT");
   fail_unless (p->error == NULL);
-  transport = stats_transport (p);
+  transport = stats_transport (p, &punches);
   fail_unless_equals_string (transport, "udp");
   g_free (transport);
+  /* two copies from each of the two ports of every stream */
+  fail_unless (punches >= N_STREAMS * 4, "%" G_GUINT64_FORMAT, punches);
 
   /* the punches went through the router: two copies from each port */
   fail_unless (router_counter (PUNCH_RTP) - rtp_punches >= N_STREAMS * 2);
