@@ -65,7 +65,7 @@
 #include "config.h"
 #endif
 
-#include "gstresilientrtspsrc.h"
+#include "gstresilientrtspsrc-private.h"
 
 #include <gst/rtsp/rtsp.h>
 #include <gst/sdp/sdp.h>
@@ -81,7 +81,7 @@
 #include "telemetry.h"
 #include "url.h"
 
-GST_DEBUG_CATEGORY_STATIC (resilientrtspsrc_debug);
+GST_DEBUG_CATEGORY (resilientrtspsrc_debug);
 #define GST_CAT_DEFAULT resilientrtspsrc_debug
 
 #define DEFAULT_LOCATION NULL
@@ -150,71 +150,7 @@ enum
   PROP_STATE,
 };
 
-enum
-{
-  SIGNAL_ON_SDP,
-  SIGNAL_SELECT_STREAM,
-  SIGNAL_NEW_MANAGER,
-  SIGNAL_BEFORE_SEND,
-  SIGNAL_ACCEPT_CERTIFICATE,
-  LAST_SIGNAL
-};
-
-static guint signals[LAST_SIGNAL];
-
-typedef struct
-{
-  gchar *location;
-  GstRTSPLowerTrans protocols;
-  guint latency_ms;
-  gchar *user_id;
-  gchar *user_pw;
-  guint64 timeout_us;
-  guint64 tcp_timeout_us;
-  gchar *user_agent;
-  gboolean do_rtcp;
-  GstResilientNatMethod nat_method;
-  guint64 teardown_timeout;
-  guint port_min;
-  guint port_max;
-  gint udp_buffer_size;
-  GstResilientDepayloadMode depayload;
-  guint stats_interval_ms;
-  GstResilientRetrySettings retry;      /* times in ns */
-  gboolean retry_initial;
-  guint stall_timeout_ms;
-  GstResilientKeepaliveMethod keepalive_method;
-  gboolean do_rtsp_keep_alive;
-  GTlsCertificateFlags tls_validation_flags;
-  GTlsDatabase *tls_database;
-  GTlsInteraction *tls_interaction;
-  gchar *proxy;
-  gchar *proxy_id;
-  gchar *proxy_pw;
-  GstStructure *extra_http_request_headers;
-  gboolean ignore_x_server_reply;
-} Settings;
-
-struct _GstResilientRtspSrc
-{
-  GstBin parent;
-
-  GMutex settings_lock;
-  Settings settings;            /* settings_lock */
-
-  /* guards session/media pointers for readers outside the state-change
-   * thread (the stats property); never taken on the data path */
-  GMutex runtime_lock;
-
-  /* state-change thread; read-only for the I/O and streaming threads while
-   * a session exists (they run only between READY→PAUSED and PAUSED→READY) */
-  GstResilientIoContext *io;
-  GstResilientSession *session;
-  GstResilientMedia *media;
-  GSource *stats_source;        /* attached to the I/O context */
-  GstResilientTelemetrySource *telemetry;       /* NULL without a session */
-  gboolean no_more_pads;        /* I/O thread */
-};
+guint gst_resilient_rtsp_src_signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("stream_%u",
     GST_PAD_SRC,
@@ -240,7 +176,6 @@ static void gst_resilient_rtsp_src_set_property (GObject * object,
 static void gst_resilient_rtsp_src_get_property (GObject * object,
     guint prop_id, GValue * value, GParamSpec * pspec);
 static void gst_resilient_rtsp_src_finalize (GObject * object);
-static GstStructure *build_stats (GstResilientRtspSrc * src);
 
 static gboolean
 boolean_stop_on_false (GSignalInvocationHint * ihint, GValue * return_accu,
@@ -742,7 +677,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * Emitted (from the I/O thread) when the SDP arrives, before streams are
    * selected; the SDP may be inspected or modified.
    */
-  signals[SIGNAL_ON_SDP] = g_signal_new ("on-sdp", G_TYPE_FROM_CLASS (klass),
+  gst_resilient_rtsp_src_signals[SIGNAL_ON_SDP] = g_signal_new ("on-sdp", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
       GST_TYPE_SDP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
@@ -754,7 +689,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    *
    * Return FALSE to skip the stream (no SETUP, no pad).
    */
-  signals[SIGNAL_SELECT_STREAM] = g_signal_new_class_handler ("select-stream",
+  gst_resilient_rtsp_src_signals[SIGNAL_SELECT_STREAM] = g_signal_new_class_handler ("select-stream",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
       G_CALLBACK (default_select_stream), boolean_stop_on_false, NULL, NULL,
       G_TYPE_BOOLEAN, 2, G_TYPE_UINT, GST_TYPE_CAPS);
@@ -766,7 +701,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    *
    * Emitted when the rtpbin is created, to configure it.
    */
-  signals[SIGNAL_NEW_MANAGER] = g_signal_new ("new-manager",
+  gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER] = g_signal_new ("new-manager",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
 
@@ -778,7 +713,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * Emitted before each request; handlers may add or change headers.
    * Returning FALSE skips sending it (it then counts as answered 200 OK).
    */
-  signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler ("before-send",
+  gst_resilient_rtsp_src_signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler ("before-send",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
       G_CALLBACK (default_before_send), boolean_stop_on_false, NULL, NULL,
       G_TYPE_BOOLEAN, 1, GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
@@ -799,7 +734,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * shared I/O thread during the TLS handshake: the handler must not block
    * and must not change the pipeline's state.
    */
-  signals[SIGNAL_ACCEPT_CERTIFICATE] = g_signal_new ("accept-certificate",
+  gst_resilient_rtsp_src_signals[SIGNAL_ACCEPT_CERTIFICATE] = g_signal_new ("accept-certificate",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
       g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN, 3,
       G_TYPE_TLS_CONNECTION, G_TYPE_TLS_CERTIFICATE,
@@ -1066,7 +1001,7 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
   Settings *s = &src->settings;
 
   if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, build_stats (src));
+    g_value_take_boxed (value, gst_resilient_rtsp_src_build_stats (src));
     return;
   }
   if (prop_id == PROP_STATE) {
@@ -1194,255 +1129,6 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
 }
 
 /* ---------------------------------------------------------------------- */
-/* messages and stats */
-
-static GstStructure *
-build_stats (GstResilientRtspSrc * src)
-{
-  GstStructure *stats = gst_structure_new ("resilientrtsp-stats",
-      "state", G_TYPE_STRING, "idle",
-      "transport", G_TYPE_STRING, "none",
-      "connect-ms", G_TYPE_UINT64, (guint64) 0,
-      "reconnects", G_TYPE_UINT, 0,
-      "bytes-received", G_TYPE_UINT64, (guint64) 0,
-      "packets-received", G_TYPE_UINT64, (guint64) 0,
-      "zero-copy-ratio", G_TYPE_DOUBLE, 0.0, NULL);
-  GstResilientSession *session;
-  GstResilientMedia *media;
-
-  g_mutex_lock (&src->runtime_lock);
-  session = src->session;
-  media = src->media;
-  if (session)
-    gst_resilient_session_fill_stats (session, stats);
-  if (media)
-    gst_resilient_media_fill_stats (media, stats);
-  g_mutex_unlock (&src->runtime_lock);
-
-  if (!gst_structure_has_field (stats, "streams")) {
-    GValue empty = G_VALUE_INIT;
-
-    g_value_init (&empty, GST_TYPE_ARRAY);
-    gst_structure_take_value (stats, "streams", &empty);
-  }
-  gst_structure_set (stats, "io-threads", G_TYPE_UINT,
-      gst_resilient_io_context_get_n_threads (), NULL);
-  return stats;
-}
-
-static gboolean
-stats_tick (gpointer data)
-{
-  GstResilientRtspSrc *src = data;
-  GstStructure *stats = build_stats (src);
-
-  gst_resilient_telemetry_source_stats (src->telemetry, stats);
-  gst_element_post_message (GST_ELEMENT (src),
-      gst_message_new_element (GST_OBJECT (src), stats));
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-on_state_changed (GstResilientSession * session,
-    GstResilientSessionState old_state, GstResilientSessionState new_state,
-    const gchar * reason, gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  GstStructure *s = gst_structure_new ("resilientrtsp-state",
-      "state", G_TYPE_STRING, gst_resilient_session_state_name (new_state),
-      "previous", G_TYPE_STRING, gst_resilient_session_state_name (old_state),
-      NULL);
-
-  if (reason)
-    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
-  gst_resilient_telemetry_source_set_state (src->telemetry,
-      gst_resilient_session_state_name (new_state),
-      gst_resilient_telemetry_now ());
-  gst_element_post_message (GST_ELEMENT (src),
-      gst_message_new_element (GST_OBJECT (src), s));
-}
-
-static void
-on_sdp (GstResilientSession * session, GstSDPMessage * sdp, gpointer user_data)
-{
-  g_signal_emit (user_data, signals[SIGNAL_ON_SDP], 0, sdp);
-}
-
-static gboolean
-on_select_stream (GstResilientSession * session,
-    const GstResilientStreamDesc * desc, gpointer user_data)
-{
-  gboolean selected = TRUE;
-
-  g_signal_emit (user_data, signals[SIGNAL_SELECT_STREAM], 0, desc->index,
-      desc->caps, &selected);
-  return selected;
-}
-
-static gboolean
-on_before_send (GstResilientSession * session, GstRTSPMessage * msg,
-    gpointer user_data)
-{
-  gboolean send = TRUE;
-
-  g_signal_emit (user_data, signals[SIGNAL_BEFORE_SEND], 0, msg, &send);
-  return send;
-}
-
-static void
-on_streams_ready (GstResilientSession * session, GPtrArray * streams,
-    gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  guint before = gst_resilient_media_n_streams (src->media);
-  guint added = gst_resilient_media_configure (src->media, streams);
-  guint missing = before + added - streams->len;
-
-  GST_DEBUG_OBJECT (src, "%u streams set up, %u new pads", streams->len, added);
-  if (!src->no_more_pads) {
-    src->no_more_pads = TRUE;
-    gst_element_no_more_pads (GST_ELEMENT (src));
-  } else if (added > 0 || missing > 0) {
-    /* a re-established session describes other streams: new ones got new
-     * pads, vanished ones keep theirs (silent) */
-    GstStructure *s = gst_structure_new ("resilientrtsp-streams-changed",
-        "streams", G_TYPE_UINT, streams->len,
-        "added", G_TYPE_UINT, added,
-        "missing", G_TYPE_UINT, missing, NULL);
-
-    GST_INFO_OBJECT (src, "%" GST_PTR_FORMAT, s);
-    gst_element_post_message (GST_ELEMENT (src),
-        gst_message_new_element (GST_OBJECT (src), s));
-  }
-}
-
-static void
-on_playing (GstResilientSession * session, GPtrArray * streams,
-    gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  guint i;
-
-  for (i = 0; i < streams->len; i++) {
-    GstResilientSessionStream *stream = g_ptr_array_index (streams, i);
-
-    gst_resilient_media_set_rtp_info (src->media, stream->index,
-        stream->seqnum_base, stream->clock_base);
-  }
-}
-
-static void
-on_reconnecting (GstResilientSession * session, guint attempt,
-    GstClockTime delay, const GError * error, GstRTSPLowerTrans transport,
-    const gchar * reason, gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  GstStructure *s = gst_structure_new ("resilientrtsp-reconnecting",
-      "attempt", G_TYPE_UINT, attempt,
-      "delay-ms", G_TYPE_UINT64, (guint64) (delay / GST_MSECOND),
-      "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
-      gst_resilient_error_code_nick (error->code) : "internal",
-      "error", G_TYPE_STRING, error->message,
-      "transport", G_TYPE_STRING,
-      gst_resilient_session_transport_name (transport, "any"),
-      "reason", G_TYPE_STRING, reason ? reason : "", NULL);
-
-  GST_INFO_OBJECT (src, "reconnecting: %" GST_PTR_FORMAT, s);
-  gst_resilient_telemetry_source_reconnecting (src->telemetry, attempt, delay,
-      gst_structure_get_string (s, "class"), gst_resilient_telemetry_now ());
-  gst_element_post_message (GST_ELEMENT (src),
-      gst_message_new_element (GST_OBJECT (src), s));
-}
-
-static void
-on_recovered (GstResilientSession * session, GstClockTime outage,
-    guint attempts, gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  GstStructure *s = gst_structure_new ("resilientrtsp-recovered",
-      "outage-ms", G_TYPE_UINT64, (guint64) (outage / GST_MSECOND),
-      "attempts", G_TYPE_UINT, attempts, NULL);
-
-  GST_INFO_OBJECT (src, "recovered: %" GST_PTR_FORMAT, s);
-  gst_resilient_telemetry_source_recovered (src->telemetry, outage,
-      gst_resilient_telemetry_now ());
-  gst_element_post_message (GST_ELEMENT (src),
-      gst_message_new_element (GST_OBJECT (src), s));
-}
-
-static void
-on_packet (GstResilientSession * session, guint index, gboolean is_rtcp,
-    GstBuffer * buf, gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-
-  gst_resilient_media_push (src->media, index, is_rtcp, buf);
-}
-
-static void
-on_error (GstResilientSession * session, const GError * error,
-    gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-  GQuark domain;
-  gint code;
-  GstStructure *details;
-
-  gst_resilient_error_to_gst (error, &domain, &code);
-  details = gst_structure_new ("resilientrtsp-error",
-      "class", G_TYPE_STRING, error->domain == GST_RESILIENT_ERROR ?
-      gst_resilient_error_code_nick (error->code) : "internal", NULL);
-  gst_resilient_telemetry_source_error (src->telemetry,
-      gst_structure_get_string (details, "class"));
-  gst_element_message_full_with_details (GST_ELEMENT (src),
-      GST_MESSAGE_ERROR, domain, code, g_strdup (error->message),
-      g_strdup_printf ("%s (class %s)", error->message,
-          gst_structure_get_string (details, "class")), __FILE__,
-      GST_FUNCTION, __LINE__, details);
-}
-
-static gboolean
-on_accept_certificate (GstResilientSession * session, GTlsConnection * conn,
-    GTlsCertificate * peer_cert, GTlsCertificateFlags errors,
-    gpointer user_data)
-{
-  gboolean accept = FALSE;
-
-  g_signal_emit (user_data, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, conn,
-      peer_cert, errors, &accept);
-  GST_INFO_OBJECT (user_data, "certificate with errors 0x%x %s by the "
-      "application", errors, accept ? "accepted" : "not accepted");
-  return accept;
-}
-
-static const GstResilientSessionCallbacks session_callbacks = {
-  on_state_changed,
-  on_sdp,
-  on_select_stream,
-  on_before_send,
-  on_streams_ready,
-  on_playing,
-  on_packet,
-  on_reconnecting,
-  on_recovered,
-  on_error,
-  on_accept_certificate,
-};
-
-static void
-on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
-    gpointer user_data)
-{
-  GstResilientRtspSrc *src = user_data;
-
-  gst_resilient_session_send_rtcp (src->session, index, buf);
-}
-
-static const GstResilientMediaCallbacks media_callbacks = {
-  on_send_rtcp,
-};
-
-/* ---------------------------------------------------------------------- */
 /* state changes */
 
 /* The element's telemetry series (see telemetry.h; no credentials). */
@@ -1513,17 +1199,17 @@ start (GstResilientRtspSrc * src)
 
   media = gst_resilient_media_new (GST_BIN (src),
       gst_element_get_pad_template (GST_ELEMENT (src), "stream_%u"), &ms,
-      &media_callbacks, src);
+      &gst_resilient_rtsp_src_media_callbacks, src);
   if (media == NULL) {
     gst_resilient_session_settings_clear (&ss);
     GST_ELEMENT_ERROR (src, CORE, MISSING_PLUGIN, ("Missing rtpbin"),
         ("the rtpbin element (gst-plugins-good) is not installed"));
     return FALSE;
   }
-  g_signal_emit (src, signals[SIGNAL_NEW_MANAGER], 0,
+  g_signal_emit (src, gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER], 0,
       gst_resilient_media_get_manager (media));
 
-  session = gst_resilient_session_new (src->io, &ss, &session_callbacks, src);
+  session = gst_resilient_session_new (src->io, &ss, &gst_resilient_rtsp_src_session_callbacks, src);
   src->telemetry = telemetry_register (src, ss.location);
   gst_resilient_session_settings_clear (&ss);
 
@@ -1535,7 +1221,7 @@ start (GstResilientRtspSrc * src)
 
   if (stats_interval > 0)
     src->stats_source = gst_resilient_io_context_add_timeout (src->io,
-        stats_interval, stats_tick, src, NULL);
+        stats_interval, gst_resilient_rtsp_src_stats_tick, src, NULL);
 
   gst_resilient_session_open (session);
   return TRUE;
@@ -1581,7 +1267,7 @@ cleanup (GstResilientRtspSrc * src)
 
   if (src->telemetry) {
     /* the last counts; then its per-element series go */
-    GstStructure *stats = build_stats (src);
+    GstStructure *stats = gst_resilient_rtsp_src_build_stats (src);
 
     gst_resilient_telemetry_source_stats (src->telemetry, stats);
     gst_structure_free (stats);

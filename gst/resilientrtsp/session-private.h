@@ -155,6 +155,10 @@ G_GNUC_INTERNAL gboolean gst_resilient_session_udp_check (gpointer data);
 /* natpunch.c: every stream is set up: punch (nat-method=dummy), turn source
  * learning on or off and start the refresh timer (nat_source). */
 G_GNUC_INTERNAL void gst_resilient_session_nat_punch_start (GstResilientSession * session);
+/* session-play.c */
+G_GNUC_INTERNAL void gst_resilient_session_start_pause (GstResilientSession * session);
+/* session.c: hands the packets held while PLAY was in flight on */
+G_GNUC_INTERNAL void gst_resilient_session_release_held_packets (GstResilientSession * session);
 /* keepalive.c */
 G_GNUC_INTERNAL void gst_resilient_session_keepalive_start (GstResilientSession * session);
 G_GNUC_INTERNAL void gst_resilient_session_send_keepalive (GstResilientSession * session);

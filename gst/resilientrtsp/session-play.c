@@ -1,0 +1,317 @@
+/* resilientrtsp
+ * session-play.c: the playing life of a session — PLAY (with the RTP-Info
+ * of its answer), PAUSE and resume, and closing with TEARDOWN.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "session-private.h"
+
+#include <string.h>
+
+#include "error.h"
+#include "headers.h"
+#include "url.h"
+
+GST_DEBUG_CATEGORY_EXTERN (resilient_session_debug);
+#define GST_CAT_DEFAULT resilient_session_debug
+
+/* ---------------------------------------------------------------------- */
+/* PLAY and PAUSE */
+
+static gboolean
+same_url (const gchar * a, const gchar * b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+
+  while (la > 0 && a[la - 1] == '/')
+    la--;
+  while (lb > 0 && b[lb - 1] == '/')
+    lb--;
+  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
+}
+
+/* RTP-Info of a PLAY answer → seqnum_base/clock_base of each stream,
+ * matched by URL (resolved against the aggregate URL), else by position
+ * when the counts agree. */
+static void
+apply_rtp_info (GstResilientSession * session, GstRTSPMessage * response)
+{
+  gchar *value = NULL;
+  GArray *infos;
+  guint i, j;
+
+  if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_RTP_INFO, &value,
+          0) != GST_RTSP_OK)
+    return;
+  infos = gst_resilient_parse_rtp_info (value);
+  if (infos == NULL)
+    return;
+
+  for (i = 0; i < infos->len; i++) {
+    GstResilientRtpInfo *info = &g_array_index (infos, GstResilientRtpInfo, i);
+    GstResilientSessionStream *match = NULL;
+    gchar *url = info->url ?
+        gst_resilient_url_resolve_control (session->aggregate_url,
+        info->url) : NULL;
+
+    for (j = 0; url && j < session->streams->len; j++) {
+      GstResilientSessionStream *stream =
+          g_ptr_array_index (session->streams, j);
+
+      if (same_url (url, stream->desc->control_url))
+        match = stream;
+    }
+    if (match == NULL && infos->len == session->streams->len)
+      match = g_ptr_array_index (session->streams, i);
+    if (match) {
+      match->seqnum_base = info->has_seq ? info->seq : -1;
+      match->clock_base = info->has_rtptime ? (gint64) info->rtptime : -1;
+      GST_DEBUG_OBJECT (session, "stream %u: seq %d rtptime %" G_GINT64_FORMAT,
+          match->index, match->seqnum_base, match->clock_base);
+    }
+    g_free (url);
+  }
+  gst_resilient_rtp_info_array_free (infos);
+}
+
+static void
+on_play_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  guint attempts;
+  GstClockTime outage;
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code != GST_RTSP_STS_OK) {
+    gst_resilient_session_handle_failure (session, req, response, code, reason);
+    return;
+  }
+  if (!gst_resilient_session_check_session_header (session, response))
+    return;
+
+  g_mutex_lock (&session->lock);
+  if (session->connect_us < 0)
+    session->connect_us = g_get_monotonic_time () - session->open_time;
+  g_mutex_unlock (&session->lock);
+
+  apply_rtp_info (session, response);
+  session->established = TRUE;
+  attempts = gst_resilient_retry_get_attempts (session->retry);
+  /* also records the transport that works, for the next outage */
+  outage = gst_resilient_retry_recovered (session->retry,
+      g_get_monotonic_time () * 1000, session->transport);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PLAYING,
+      NULL);
+  /* after the state: an application reading "state" on "recovered" sees
+   * playing */
+  if (attempts > 0) {
+    g_mutex_lock (&session->lock);
+    session->recoveries++;
+    g_mutex_unlock (&session->lock);
+    GST_INFO_OBJECT (session, "recovered after %" GST_TIME_FORMAT
+        " and %u attempts", GST_TIME_ARGS (outage), attempts);
+    if (session->callbacks.recovered
+        && !gst_resilient_session_is_closed (session))
+      session->callbacks.recovered (session, outage, attempts,
+          session->user_data);
+  }
+  if (session->callbacks.playing && !gst_resilient_session_is_closed (session))
+    session->callbacks.playing (session, session->streams, session->user_data);
+  gst_resilient_session_release_held_packets (session);
+
+  gst_resilient_session_keepalive_start (session);
+
+  g_mutex_lock (&session->lock);
+  session->last_rtp_us = g_get_monotonic_time ();
+  g_mutex_unlock (&session->lock);
+  gst_resilient_session_destroy_source (&session->stall_source);
+  if (session->settings.stall_timeout_ms > 0)
+    session->stall_source = gst_resilient_io_context_add_timeout (session->io,
+        MAX (session->settings.stall_timeout_ms / 4, 50),
+        gst_resilient_session_stall_check, session, NULL);
+
+  gst_resilient_session_destroy_source (&session->udp_check_source);
+  if (session->transport == GST_RTSP_LOWER_TRANS_UDP &&
+      (session->allowed & GST_RTSP_LOWER_TRANS_TCP) &&
+      session->settings.udp_timeout_us > 0) {
+    session->udp_check_source =
+        gst_resilient_io_context_add_timeout (session->io,
+        MAX (session->settings.udp_timeout_us / 1000, 1),
+        gst_resilient_session_udp_check, session, NULL);
+  }
+  gst_resilient_session_command_done (session);
+}
+
+void
+gst_resilient_session_start_play (GstResilientSession * session)
+{
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
+  GstRTSPMessage *msg;
+
+  if (state != GST_RESILIENT_SESSION_READY &&
+      state != GST_RESILIENT_SESSION_PAUSED) {
+    /* being re-established: it plays once set up */
+    if (state == GST_RESILIENT_SESSION_RECOVERING)
+      session->want_play = TRUE;
+    GST_DEBUG_OBJECT (session, "PLAY not sent in state %s%s",
+        gst_resilient_session_state_name (state), session->want_play ?
+        ", will play when set up" : "");
+    gst_resilient_session_command_done (session);
+    return;
+  }
+
+  session->want_play = TRUE;
+  g_mutex_lock (&session->lock);
+  session->udp_data_seen = FALSE;
+  g_mutex_unlock (&session->lock);
+
+  session->hold_packets = TRUE;
+  msg =
+      gst_resilient_session_new_request (session, GST_RTSP_PLAY,
+      session->aggregate_url);
+  /* resuming after PAUSE: no Range, the server continues where it paused */
+  if (state == GST_RESILIENT_SESSION_READY)
+    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
+  gst_resilient_session_send_request (session, msg, on_play_response);
+}
+
+static void
+on_pause_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  GstRTSPStatusCode code;
+  const gchar *reason;
+  GstRTSPVersion version;
+
+  gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (code == GST_RTSP_STS_SESSION_NOT_FOUND) {
+    gst_resilient_session_fail (session,
+        gst_resilient_error_new_from_status (code, reason, req->method,
+            req->uri));
+    return;
+  }
+  if (code != GST_RTSP_STS_OK) {
+    /* a live camera may not do PAUSE: it keeps sending, which is what
+     * happened before we asked */
+    GST_WARNING_OBJECT (session, "PAUSE answered %d %s, the server keeps "
+        "streaming", code, GST_STR_NULL (reason));
+    session->want_play = TRUE;
+    gst_resilient_session_command_done (session);
+    return;
+  }
+  gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_PAUSED,
+      NULL);
+  gst_resilient_session_command_done (session);
+}
+
+/* CMD_PAUSE: the element went PLAYING → PAUSED. */
+void
+gst_resilient_session_start_pause (GstResilientSession * session)
+{
+  GstResilientSessionState state = gst_resilient_session_get_state (session);
+
+  session->want_play = FALSE;
+  if (state != GST_RESILIENT_SESSION_PLAYING) {
+    GST_DEBUG_OBJECT (session, "PAUSE not sent in state %s",
+        gst_resilient_session_state_name (state));
+    gst_resilient_session_command_done (session);
+    return;
+  }
+  gst_resilient_session_send_request (session,
+      gst_resilient_session_new_request (session, GST_RTSP_PAUSE,
+          session->aggregate_url), on_pause_response);
+}
+
+/* ---------------------------------------------------------------------- */
+/* closing */
+
+static void
+on_teardown_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  g_mutex_lock (&session->lock);
+  session->teardown_done = TRUE;
+  g_cond_broadcast (&session->cond);
+  g_mutex_unlock (&session->lock);
+}
+
+static gboolean
+close_begin (gpointer data)
+{
+  GstResilientSession *session = data;
+  gboolean have_session;
+
+  g_mutex_lock (&session->lock);
+  session->closed = TRUE;
+  g_queue_clear (&session->commands);
+  session->teardown_done = FALSE;
+  g_mutex_unlock (&session->lock);
+
+  gst_resilient_session_destroy_source (&session->keepalive_source);
+  gst_resilient_session_destroy_source (&session->udp_check_source);
+  gst_resilient_session_destroy_source (&session->retry_source);
+  gst_resilient_session_destroy_source (&session->stall_source);
+  if (session->cancellable)
+    g_cancellable_cancel (session->cancellable);
+  g_hash_table_remove_all (session->pending);
+
+  have_session = session->conn != NULL && session->session_id != NULL;
+  if (have_session) {
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING,
+        NULL);
+    if (!gst_resilient_session_send_request (session,
+            gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
+                session->aggregate_url), on_teardown_response))
+      have_session = FALSE;
+  }
+  if (!have_session) {
+    g_mutex_lock (&session->lock);
+    session->teardown_done = TRUE;
+    g_mutex_unlock (&session->lock);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_finish (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  gst_resilient_session_drop_transport (session);
+  session->command_running = FALSE;
+  gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_resilient_session_close (GstResilientSession * session,
+    guint64 teardown_timeout_ns)
+{
+  gint64 deadline;
+
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  g_return_if_fail (!gst_resilient_io_context_is_current (session->io));
+
+  gst_resilient_io_context_invoke_sync (session->io, close_begin, session);
+
+  deadline = g_get_monotonic_time () + teardown_timeout_ns / 1000;
+  g_mutex_lock (&session->lock);
+  while (!session->teardown_done) {
+    if (!g_cond_wait_until (&session->cond, &session->lock, deadline)) {
+      GST_INFO_OBJECT (session, "no answer to TEARDOWN within %"
+          G_GUINT64_FORMAT " ms, closing anyway",
+          teardown_timeout_ns / 1000000);
+      break;
+    }
+  }
+  g_mutex_unlock (&session->lock);
+
+  gst_resilient_io_context_invoke_sync (session->io, close_finish, session);
+}
+
