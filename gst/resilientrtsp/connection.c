@@ -462,6 +462,13 @@ read_error:
   {
     GError *err = gst_resilient_error_new_from_gio (error,
         "reading from the server");
+    gboolean fresh;
+
+    g_mutex_lock (&conn->lock);
+    fresh = conn->stats.bytes_received == 0;
+    g_mutex_unlock (&conn->lock);
+    /* a server refusing our client certificate: say so */
+    gst_resilient_connect_explain_error (conn->stream, err, fresh);
 
     GST_INFO_OBJECT (conn, "read error: %s", error->message);
     g_error_free (error);
@@ -653,6 +660,13 @@ write_error:
   {
     GError *err = gst_resilient_error_new_from_gio (error,
         "sending to the server");
+    gboolean fresh;
+
+    g_mutex_lock (&conn->lock);
+    fresh = conn->stats.bytes_received == 0;
+    g_mutex_unlock (&conn->lock);
+    /* a server refusing our client certificate: say so */
+    gst_resilient_connect_explain_error (conn->stream, err, fresh);
 
     GST_INFO_OBJECT (conn, "write error: %s", error->message);
     g_error_free (error);

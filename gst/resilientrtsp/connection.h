@@ -116,6 +116,22 @@ typedef gboolean (*GstResilientAcceptCertificateFunc) (GTlsConnection * conn,
     gpointer user_data);
 
 /**
+ * GstResilientConnectEventFunc:
+ * @event: G_SOCKET_CLIENT_RESOLVING, _RESOLVED, _CONNECTING, _CONNECTED
+ *   (GSocketClient's own, for the TCP connection to the server or to the
+ *   proxy), _PROXY_NEGOTIATING, _PROXY_NEGOTIATED (the proxy handshake),
+ *   _TLS_HANDSHAKING, _TLS_HANDSHAKED (the server's TLS)
+ * @connection: the connection so far (for _CONNECTED the
+ *   GSocketConnection, whose remote address is the one connected to)
+ * @user_data: GstResilientConnectOptions.event_data
+ *
+ * Progress of a connect, for timing it. Runs on the I/O thread; must not
+ * block. Never called after the connect's callback.
+ */
+typedef void (*GstResilientConnectEventFunc) (GSocketClientEvent event,
+    GIOStream * connection, gpointer user_data);
+
+/**
  * GstResilientConnectOptions:
  * @tls: speak TLS on the connection (rtsps://), after the proxy (if any)
  * @tls_validation_flags: which certificate errors reject the server
@@ -139,6 +155,9 @@ typedef gboolean (*GstResilientAcceptCertificateFunc) (GTlsConnection * conn,
  * @proxy_id: (nullable): proxy user; overrides the one in @proxy when set
  * @proxy_pw: (nullable): proxy password; overrides the one in @proxy when
  *   @proxy_id is set
+ * @event: (nullable): told the connect's progress (for the stats)
+ * @event_data: for @event; must stay valid until the connect's callback
+ *   has run (not copied, not freed)
  *
  * How gst_resilient_connect_async() reaches the server. Initialise with
  * gst_resilient_connect_options_init(); _copy() refs/dups the members,
@@ -155,6 +174,8 @@ typedef struct
   gchar *proxy;
   gchar *proxy_id;
   gchar *proxy_pw;
+  GstResilientConnectEventFunc event;
+  gpointer event_data;
 } GstResilientConnectOptions;
 
 G_GNUC_INTERNAL void gst_resilient_connect_options_init (GstResilientConnectOptions * opts);
@@ -164,10 +185,17 @@ G_GNUC_INTERNAL void gst_resilient_connect_options_clear (GstResilientConnectOpt
 
 /**
  * GstResilientProxyType:
- * The proxies the connector speaks: HTTP CONNECT (Basic authentication
- * only — a proxy that asks for Digest only is an auth error saying so) and
- * SOCKS4a (user id), both our own non-blocking code; SOCKS5 (user/password)
- * through GIO's GProxy.
+ * The proxies the connector speaks: HTTP CONNECT and SOCKS4a (user id),
+ * both our own non-blocking code; SOCKS5 (user/password) through GIO's
+ * GProxy. HTTP CONNECT authentication: the first CONNECT carries no
+ * credentials, unless the same proxy asked for Basic before in this process
+ * (then Basic goes at once); a 407 (or tinyproxy's 401) is answered with
+ * the strongest challenge it offers — Digest SHA-512-256 > SHA-256 > MD5
+ * (method CONNECT, digest-uri host:port, qop=auth) > Basic — on the same
+ * connection when the proxy keeps it open (Content-Length body, no
+ * "Connection: close"), else on a new one. At most one resend per attempt,
+ * one more for a stale nonce; credentials the proxy rejects give one auth
+ * error naming the proxy.
  */
 typedef enum
 {
@@ -244,5 +272,27 @@ void gst_resilient_connect_tcp_async (GstResilientIoContext * io,
 G_GNUC_INTERNAL
 GIOStream *gst_resilient_connect_tcp_finish (GAsyncResult * result,
     GError ** error);
+
+/* For tests: forgets which HTTP proxies asked for Basic, so that the next
+ * CONNECT to any proxy goes without credentials. Any thread. */
+G_GNUC_INTERNAL void gst_resilient_connect_forget_proxies (void);
+
+/**
+ * gst_resilient_connect_explain_error:
+ * @stream: a stream gst_resilient_connect_finish() returned
+ * @error: (inout): a GST_RESILIENT_ERROR on it (any thread)
+ * @nothing_received: no byte came from the server on @stream yet
+ *
+ * For a server that asked @stream for a client certificate in the
+ * handshake: under TLS 1.3 a server refuses the client's certificate (or
+ * its absence: no tls-interaction, or it gave none) only after the
+ * handshake, by closing the connection, and GIO then says just "TLS
+ * connection closed unexpectedly" or "Connection reset by peer". So
+ * @error, when of class tls, or of class connection-lost with
+ * @nothing_received (it then becomes tls: a retry cannot fix it), gets the
+ * likely reason added to its message. Anything else is left alone.
+ */
+G_GNUC_INTERNAL void gst_resilient_connect_explain_error (GIOStream * stream,
+    GError * error, gboolean nothing_received);
 
 G_END_DECLS

@@ -5,7 +5,9 @@
  *   1. the proxy: from the options, or GIO's default GProxyResolver;
  *   2. DNS + TCP connect with GSocketClient (every resolved address in turn)
  *      to the server, or to the proxy;
- *   3. the proxy handshake: HTTP CONNECT here (non-blocking, Basic auth;
+ *   3. the proxy handshake: HTTP CONNECT here (non-blocking; a 407 is
+ *      answered with Basic or Digest credentials from auth.c, on the same
+ *      connection when the proxy keeps it open, else on a new one;
  *      GIO's own "http" GProxy is not used: it reads the answer with
  *      blocking calls in a worker thread, byte by byte, without a size
  *      limit), SOCKS4a here too (GIO 2.74's leaks a buffer per connection),
@@ -24,6 +26,7 @@
 
 #include <string.h>
 
+#include "auth.h"
 #include "connection.h"
 #include "error.h"
 
@@ -71,6 +74,14 @@ typedef struct
   gsize request_len;
   GByteArray *answer;           /* HTTP proxy answer so far */
   guint8 read_buf[1024];
+  GstResilientAuth *proxy_auth; /* HTTP proxy: from its first challenge on */
+  gboolean sent_credentials;    /* the CONNECT in flight carries them … */
+  gboolean sent_basic_unasked;  /* … as Basic before any challenge */
+  guint auth_resends;           /* CONNECTs resent after a 407 */
+  gboolean keep_alive;          /* the last 407 keeps the connection open … */
+  gsize discard;                /* … once this much of its body is read */
+  gboolean reused;              /* the CONNECT in flight follows a 407 on the
+                                 * same connection */
   gulong accept_id;             /* accept-certificate handler */
   gboolean rejected;            /* the certificate was refused … */
   GTlsCertificateFlags rejected_errors; /* … for these */
@@ -295,6 +306,7 @@ connect_data_free (ConnectData * data)
   }
   if (data->answer)
     g_byte_array_unref (data->answer);
+  g_clear_pointer (&data->proxy_auth, gst_resilient_auth_free);
   gst_resilient_connect_options_clear (&data->options);
   gst_resilient_io_context_unref (data->io);
   g_free (data->host);
@@ -381,6 +393,23 @@ return_new_error (GTask * task, GstResilientErrorCode code,
   g_free (message);
 }
 
+/* Tells options.event the attempt's progress (the stats' set-up times). */
+static void
+report (ConnectData * data, GSocketClientEvent event, GIOStream * connection)
+{
+  if (data->options.event)
+    data->options.event (event, connection, data->options.event_data);
+}
+
+static void
+on_client_event (GSocketClient * client, GSocketClientEvent event,
+    GSocketConnectable * connectable, GIOStream * connection,
+    gpointer user_data)
+{
+  if (event <= G_SOCKET_CLIENT_CONNECTED)
+    report (g_task_get_task_data (user_data), event, connection);
+}
+
 static void
 finish (GTask * task)
 {
@@ -408,6 +437,131 @@ set_tcp_nodelay (GSocketConnection * conn)
 }
 
 /* ---- step 4: TLS ---- */
+
+/* glib-networking asks a connection's interaction for a client certificate
+ * only when the server asks for one and the connection has none. Ours notes
+ * that the server asked and passes the question (and any password request)
+ * on to the application's tls-interaction, if any. It belongs to the global
+ * default main context — not the I/O thread's, which must not wait on the
+ * application — as an application's interaction usually does: GIO runs it
+ * there when a loop runs that context, else in glib-networking's handshake
+ * thread; the application's then runs where GIO puts it. */
+typedef struct
+{
+  GTlsInteraction parent;
+  GTlsInteraction *app;         /* immutable: the application's, or NULL */
+  gint asked;                   /* atomic: the server asked for one */
+} CertProbe;
+
+typedef GTlsInteractionClass CertProbeClass;
+
+G_GNUC_INTERNAL GType cert_probe_get_type (void);
+G_DEFINE_TYPE (CertProbe, cert_probe, G_TYPE_TLS_INTERACTION);
+
+static GTlsInteractionResult
+cert_probe_request_certificate (GTlsInteraction * interaction,
+    GTlsConnection * conn, GTlsCertificateRequestFlags flags,
+    GCancellable * cancellable, GError ** error)
+{
+  CertProbe *probe = (CertProbe *) interaction;
+
+  g_atomic_int_set (&probe->asked, TRUE);
+  if (probe->app == NULL)
+    return G_TLS_INTERACTION_UNHANDLED;
+  return g_tls_interaction_invoke_request_certificate (probe->app, conn,
+      flags, cancellable, error);
+}
+
+static GTlsInteractionResult
+cert_probe_ask_password (GTlsInteraction * interaction,
+    GTlsPassword * password, GCancellable * cancellable, GError ** error)
+{
+  CertProbe *probe = (CertProbe *) interaction;
+
+  if (probe->app == NULL)
+    return G_TLS_INTERACTION_UNHANDLED;
+  return g_tls_interaction_invoke_ask_password (probe->app, password,
+      cancellable, error);
+}
+
+static void
+cert_probe_finalize (GObject * object)
+{
+  g_clear_object (&((CertProbe *) object)->app);
+  G_OBJECT_CLASS (cert_probe_parent_class)->finalize (object);
+}
+
+static void
+cert_probe_class_init (CertProbeClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cert_probe_finalize;
+  klass->request_certificate = cert_probe_request_certificate;
+  klass->ask_password = cert_probe_ask_password;
+}
+
+static void
+cert_probe_init (CertProbe * probe)
+{
+}
+
+static CertProbe *
+cert_probe_new (GTlsInteraction * app)
+{
+  CertProbe *probe;
+
+  g_main_context_push_thread_default (g_main_context_default ());
+  probe = g_object_new (cert_probe_get_type (), NULL);
+  g_main_context_pop_thread_default (g_main_context_default ());
+  probe->app = app ? g_object_ref (app) : NULL;
+  return probe;
+}
+
+/* What to add to a TLS error on @tls: NULL unless the server asked for a
+ * client certificate (static string). */
+static const gchar *
+client_certificate_note (GTlsConnection * tls)
+{
+  GTlsInteraction *i = g_tls_connection_get_interaction (tls);
+
+  if (i == NULL || G_TYPE_FROM_INSTANCE (i) != cert_probe_get_type () ||
+      !g_atomic_int_get (&((CertProbe *) i)->asked))
+    return NULL;
+  if (g_tls_connection_get_certificate (tls) == NULL)
+    return "the server asked for a client certificate and none was given: "
+        "set tls-interaction";
+  return "the server asked for a client certificate and may have refused "
+      "the one given";
+}
+
+static GQuark
+tls_note_quark (void)
+{
+  return g_quark_from_static_string ("resilientrtsp-tls-note");
+}
+
+void
+gst_resilient_connect_explain_error (GIOStream * stream, GError * error,
+    gboolean nothing_received)
+{
+  const gchar *note;
+  gchar *message;
+
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+
+  if (error == NULL || error->domain != GST_RESILIENT_ERROR)
+    return;
+  note = g_object_get_qdata (G_OBJECT (stream), tls_note_quark ());
+  if (note == NULL)
+    return;
+  /* a server that wants a certificate may also just reset the connection */
+  if (error->code == GST_RESILIENT_ERROR_CONNECTION_LOST && nothing_received)
+    error->code = GST_RESILIENT_ERROR_TLS;
+  if (error->code != GST_RESILIENT_ERROR_TLS)
+    return;
+  message = g_strdup_printf ("%s (%s)", error->message, note);
+  g_free (error->message);
+  error->message = message;
+}
 
 static gchar *
 describe_certificate_errors (GTlsCertificateFlags errors, const gchar * host)
@@ -477,6 +631,7 @@ on_handshake (GObject * source, GAsyncResult * result, gpointer user_data)
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
   GError *error = NULL;
+  const gchar *note;
   gboolean ok;
 
   ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result,
@@ -484,10 +639,19 @@ on_handshake (GObject * source, GAsyncResult * result, gpointer user_data)
   /* the handler's data dies with the task; the connection may live on */
   g_signal_handler_disconnect (source, data->accept_id);
   data->accept_id = 0;
+  note = client_certificate_note (G_TLS_CONNECTION (source));
 
   if (!ok)
     goto failed;
 
+  if (note != NULL) {
+    GST_INFO ("%s: %s", data->what, note);
+    /* under TLS 1.3 a server refuses a client certificate (or its absence)
+     * only after the handshake: connection.c's errors say why */
+    g_object_set_qdata (source, tls_note_quark (), (gpointer) note);
+  }
+
+  report (data, G_SOCKET_CLIENT_TLS_HANDSHAKED, data->stream);
   finish (task);
   return;
 
@@ -506,9 +670,11 @@ failed:
           why);
       g_free (why);
       g_error_free (error);
-    } else if (error->domain == G_TLS_ERROR) {
+    } else if (error->domain == G_TLS_ERROR || note != NULL) {
+      /* (a server that wants a client certificate may just close) */
       return_new_error (task, GST_RESILIENT_ERROR_TLS,
-          "TLS handshake failed: %s", error->message);
+          "TLS handshake failed: %s%s%s%s", error->message,
+          note ? " (" : "", note ? note : "", note ? ")" : "");
       g_error_free (error);
     } else {
       GError *ours;
@@ -530,6 +696,8 @@ tls_start_or_finish (GTask * task)
   GIOStream *tls;
   GError *error = NULL;
 
+  if (data->proxy_type != GST_RESILIENT_PROXY_NONE)
+    report (data, G_SOCKET_CLIENT_PROXY_NEGOTIATED, data->stream);
   if (!data->options.tls) {
     finish (task);
     return;
@@ -553,15 +721,21 @@ tls_start_or_finish (GTask * task)
   if (data->options.tls_database)
     g_tls_connection_set_database (G_TLS_CONNECTION (tls),
         data->options.tls_database);
-  if (data->options.tls_interaction)
+  {
+    /* the application's interaction, behind ours */
+    CertProbe *probe = cert_probe_new (data->options.tls_interaction);
+
     g_tls_connection_set_interaction (G_TLS_CONNECTION (tls),
-        data->options.tls_interaction);
+        G_TLS_INTERACTION (probe));
+    g_object_unref (probe);
+  }
   data->accept_id = g_signal_connect (tls, "accept-certificate",
       G_CALLBACK (on_accept_certificate), data);
 
   g_object_unref (data->stream);
   data->stream = tls;
   GST_DEBUG ("%s: TLS handshake", data->what);
+  report (data, G_SOCKET_CLIENT_TLS_HANDSHAKING, tls);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
       data->child, on_handshake, task);
   return;
@@ -799,8 +973,122 @@ typedef enum
 {
   ANSWER_MORE,
   ANSWER_OK,
+  ANSWER_RESEND,                /* a 407: CONNECT again with credentials */
   ANSWER_FAILED,
 } AnswerResult;
+
+/* The HTTP proxies ("host:port") whose last challenge was Basic: only they
+ * get Basic credentials with the first CONNECT (as auth.h does for
+ * servers). Any other proxy gets the first CONNECT without credentials, so
+ * that one wanting Digest never sees the password. */
+static GMutex basic_proxies_lock;
+static GHashTable *basic_proxies;       /* basic_proxies_lock; bounded */
+#define MAX_BASIC_PROXIES 64
+
+static gboolean
+proxy_asked_for_basic (ConnectData * data)
+{
+  gchar *key = format_host_port (data->proxy_host, data->proxy_port);
+  gboolean basic;
+
+  g_mutex_lock (&basic_proxies_lock);
+  basic = basic_proxies != NULL && g_hash_table_contains (basic_proxies, key);
+  g_mutex_unlock (&basic_proxies_lock);
+  g_free (key);
+  return basic;
+}
+
+static void
+remember_proxy_scheme (ConnectData * data, gboolean basic)
+{
+  gchar *key = format_host_port (data->proxy_host, data->proxy_port);
+
+  g_mutex_lock (&basic_proxies_lock);
+  if (basic_proxies == NULL)
+    basic_proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        NULL);
+  if (!basic) {
+    g_hash_table_remove (basic_proxies, key);
+    g_free (key);
+  } else {
+    if (g_hash_table_size (basic_proxies) >= MAX_BASIC_PROXIES)
+      g_hash_table_remove_all (basic_proxies);
+    g_hash_table_add (basic_proxies, key);
+  }
+  g_mutex_unlock (&basic_proxies_lock);
+}
+
+void
+gst_resilient_connect_forget_proxies (void)
+{
+  g_mutex_lock (&basic_proxies_lock);
+  g_clear_pointer (&basic_proxies, g_hash_table_unref);
+  g_mutex_unlock (&basic_proxies_lock);
+}
+
+/* The value of the header line @line when it is a @name header, or NULL. */
+static const gchar *
+header_value (const gchar * line, const gchar * name)
+{
+  gsize len = strlen (name);
+
+  if (g_ascii_strncasecmp (line, name, len) != 0 || line[len] != ':')
+    return NULL;
+  line += len + 1;
+  while (*line == ' ' || *line == '\t')
+    line++;
+  return line;
+}
+
+/* Whether the comma-separated @list holds @token. */
+static gboolean
+has_token (const gchar * list, const gchar * token)
+{
+  gchar **items = g_strsplit (list, ",", -1);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; items[i] && !found; i++)
+    found = g_ascii_strcasecmp (g_strstrip (items[i]), token) == 0;
+  g_strfreev (items);
+  return found;
+}
+
+/* Whether the connection that brought a 407 can carry the next CONNECT:
+ * HTTP/1.1 (or 1.0 with keep-alive) without "close", and a body of known
+ * length (Content-Length, no Transfer-Encoding) of at most HTTP_MAX_ANSWER
+ * bytes, of which @have arrived; *discard: the rest. */
+static gboolean
+answer_keeps_connection (gchar ** lines, gsize have, gsize * discard)
+{
+  gboolean keep = g_str_has_prefix (lines[0], "HTTP/1.1 ");
+  gboolean closing = FALSE, sized = FALSE;
+  guint64 length = 0;
+  const gchar *v;
+  guint i;
+
+  for (i = 1; lines[i]; i++) {
+    if ((v = header_value (lines[i], "Connection")) ||
+        (v = header_value (lines[i], "Proxy-Connection"))) {
+      closing |= has_token (v, "close");
+      keep |= has_token (v, "keep-alive");
+    } else if ((v = header_value (lines[i], "Content-Length"))) {
+      gchar *end;
+      guint64 n = g_ascii_strtoull (v, &end, 10);
+
+      if (!g_ascii_isdigit (*v) || *end != '\0' || (sized && n != length))
+        return FALSE;
+      length = n;
+      sized = TRUE;
+    } else if (header_value (lines[i], "Transfer-Encoding")) {
+      return FALSE;
+    }
+  }
+  if (closing || !keep || !sized || length > HTTP_MAX_ANSWER || have > length)
+    return FALSE;
+  *discard = length - have;
+  return TRUE;
+}
 
 /* "HTTP/1.1 200 Connection established" */
 static gboolean
@@ -879,6 +1167,106 @@ auth_schemes (gchar ** lines, gboolean * basic)
   return g_string_free (schemes, FALSE);
 }
 
+/* A 407 (or the 401 tinyproxy answers wrong credentials with) to our
+ * CONNECT: ANSWER_RESEND when the CONNECT goes again with credentials for
+ * the strongest challenge (auth.c's policy; here at most once, and once
+ * more for a stale nonce), or ANSWER_FAILED with the task's error.
+ * @body_have: how much of the answer's body is already read. */
+static AnswerResult
+proxy_challenge (GTask * task, guint code, const gchar * reason,
+    gchar ** lines, gsize body_have)
+{
+  ConnectData *data = g_task_get_task_data (task);
+  const gchar *field = code == 407 ? "Proxy-Authenticate" : "WWW-Authenticate";
+  GPtrArray *values = g_ptr_array_new ();
+  GPtrArray *usable =
+      g_ptr_array_new_with_free_func (gst_resilient_auth_challenge_free);
+  const gchar *v, *scheme = NULL;
+  gboolean basic, stale = FALSE;
+  gchar *offered = auth_schemes (lines, &basic);
+  GError *error = NULL;
+  guint i;
+
+  for (i = 1; lines[i]; i++) {
+    if ((v = header_value (lines[i], field)) != NULL) {
+      g_ptr_array_add (values, (gpointer) v);
+      gst_resilient_auth_parse_challenges (v, usable, NULL);
+    }
+  }
+  /* no challenge at all: Basic, as before */
+  if (values->len == 0) {
+    g_ptr_array_add (values, (gpointer) "Basic");
+    gst_resilient_auth_parse_challenges ("Basic", usable, NULL);
+  }
+  g_ptr_array_add (values, NULL);
+  for (i = 0; i < usable->len; i++)
+    stale |= ((GstResilientAuthChallenge *) g_ptr_array_index (usable,
+            i))->stale;
+
+  if (data->proxy_user == NULL)
+    goto no_credentials;
+  if (usable->len == 0)
+    goto unsupported;
+  if (data->auth_resends >= 2 || (data->auth_resends == 1 && !stale))
+    goto rejected;
+  if (data->proxy_auth == NULL)
+    data->proxy_auth = gst_resilient_auth_new (data->proxy_user,
+        data->proxy_password);
+  if (!gst_resilient_auth_challenge_values (data->proxy_auth,
+          (const gchar * const *) values->pdata, data->sent_credentials,
+          &error))
+    goto rejected;
+  scheme = gst_resilient_auth_describe (data->proxy_auth);
+  /* Basic again, for the Basic sent unasked */
+  if (data->sent_basic_unasked && g_strcmp0 (scheme, "Basic") == 0)
+    goto rejected;
+  remember_proxy_scheme (data, g_strcmp0 (scheme, "Basic") == 0);
+
+  data->keep_alive = answer_keeps_connection (lines, body_have, &data->discard);
+  GST_DEBUG ("%s: the proxy asks for credentials (%u%s): sending %s on %s "
+      "connection", data->what, code, stale ? ", stale nonce" : "", scheme,
+      data->keep_alive ? "the same" : "a new");
+  g_ptr_array_unref (values);
+  g_ptr_array_unref (usable);
+  g_free (offered);
+  return ANSWER_RESEND;
+
+  /* ERRORS */
+no_credentials:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+        "the proxy requires authentication: set proxy-id and proxy-pw "
+        "(%u %s)", code, reason);
+    goto failed;
+  }
+unsupported:
+  {
+    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+        "the proxy requires %s authentication; Basic and Digest (MD5, "
+        "SHA-256, SHA-512-256) are supported (%u %s)", offered, code, reason);
+    goto failed;
+  }
+rejected:
+  {
+    if (scheme == NULL && data->proxy_auth != NULL)
+      scheme = gst_resilient_auth_describe (data->proxy_auth);
+    if (error != NULL)
+      GST_DEBUG ("%s: %s", data->what, error->message);
+    g_clear_error (&error);
+    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+        "the proxy %s (%s; %u %s)", stale ? "declared the nonce stale again" :
+        "rejected the credentials", scheme ? scheme : "Basic", code, reason);
+    goto failed;
+  }
+failed:
+  {
+    g_ptr_array_unref (values);
+    g_ptr_array_unref (usable);
+    g_free (offered);
+    return ANSWER_FAILED;
+  }
+}
+
 static AnswerResult
 check_http_answer (GTask * task, gboolean eof)
 {
@@ -889,6 +1277,7 @@ check_http_answer (GTask * task, gboolean eof)
   gchar *header, **lines, *line, *reason_text, *target;
   const gchar *reason;
   guint code, i;
+  AnswerResult result = ANSWER_FAILED;
 
   /* anything that is not HTTP is refused as soon as it shows */
   if (len > 0 && memcmp (buf, "HTTP/", prefix) != 0)
@@ -925,21 +1314,7 @@ check_http_answer (GTask * task, gboolean eof)
   reason_text = g_strescape (reason, NULL);
   target = format_host_port (data->host, data->port);
   if (code == 407 || code == 401) {
-    gboolean basic;
-    gchar *schemes = auth_schemes (lines, &basic);
-
-    if (!basic)
-      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-          "the proxy requires %s authentication; only Basic is supported "
-          "(%u %s)", schemes, code, reason_text);
-    else if (data->proxy_user)
-      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-          "the proxy rejected the credentials (%u %s)", code, reason_text);
-    else
-      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-          "the proxy requires authentication: set proxy-id and proxy-pw "
-          "(%u %s)", code, reason_text);
-    g_free (schemes);
+    result = proxy_challenge (task, code, reason_text, lines, len - end);
   } else if (code == 403) {
     return_new_error (task, GST_RESILIENT_ERROR_FORBIDDEN,
         "the proxy refuses to connect to %s (403 %s)", target, reason_text);
@@ -951,7 +1326,7 @@ check_http_answer (GTask * task, gboolean eof)
   g_free (target);
   g_free (reason_text);
   g_strfreev (lines);
-  return ANSWER_FAILED;
+  return result;
 
   /* ERRORS */
 not_http:
@@ -991,6 +1366,89 @@ early_data:
 }
 
 static void http_read_more (GTask * task);
+static void http_connect_start (GTask * task);
+static void tcp_start (GTask * task);
+
+/* The CONNECT again, on a new connection to the proxy. */
+static void
+http_reconnect (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  data->reused = FALSE;
+  g_clear_object (&data->stream);
+  tcp_start (task);
+}
+
+/* The proxy closed the connection it had kept open after a 407 before
+ * answering the CONNECT sent on it again (@error NULL: at EOF): the CONNECT
+ * goes once more on a new connection. TRUE when it does (@error freed). */
+static gboolean
+reused_connection_lost (GTask * task, GError * error)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  if (!data->reused || data->timed_out || (error != NULL &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)))
+    return FALSE;
+  GST_DEBUG ("%s: the proxy closed the connection it kept open: CONNECT on "
+      "a new one", data->what);
+  g_clear_error (&error);
+  http_reconnect (task);
+  return TRUE;
+}
+
+static void http_discard_more (GTask * task);
+
+/* Reading the body of a 407 the connection carries on after. */
+static void
+on_http_discarded (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0) {
+    return_error (task, error);
+  } else if (n == 0) {
+    /* it closed after all */
+    http_reconnect (task);
+  } else if ((data->discard -= n) > 0) {
+    http_discard_more (task);
+  } else {
+    data->reused = TRUE;
+    http_connect_start (task);
+  }
+}
+
+static void
+http_discard_more (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (data->stream),
+      data->read_buf, MIN (data->discard, sizeof (data->read_buf)),
+      G_PRIORITY_DEFAULT, data->child, on_http_discarded, task);
+}
+
+/* After a 407 that proxy_challenge() answered. */
+static void
+http_resend (GTask * task)
+{
+  ConnectData *data = g_task_get_task_data (task);
+
+  data->auth_resends++;
+  if (!data->keep_alive) {
+    http_reconnect (task);
+  } else if (data->discard > 0) {
+    http_discard_more (task);
+  } else {
+    data->reused = TRUE;
+    http_connect_start (task);
+  }
+}
 
 static void
 on_http_read (GObject * source, GAsyncResult * result, gpointer user_data)
@@ -1002,9 +1460,12 @@ on_http_read (GObject * source, GAsyncResult * result, gpointer user_data)
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   if (n < 0) {
-    return_error (task, error);
+    if (!reused_connection_lost (task, error))
+      return_error (task, error);
     return;
   }
+  if (n == 0 && data->answer->len == 0 && reused_connection_lost (task, NULL))
+    return;
   g_byte_array_append (data->answer, data->read_buf, n);
   switch (check_http_answer (task, n == 0)) {
     case ANSWER_MORE:
@@ -1013,6 +1474,9 @@ on_http_read (GObject * source, GAsyncResult * result, gpointer user_data)
     case ANSWER_OK:
       g_clear_pointer (&data->answer, g_byte_array_unref);
       tls_start_or_finish (task);
+      break;
+    case ANSWER_RESEND:
+      http_resend (task);
       break;
     case ANSWER_FAILED:
       break;
@@ -1036,10 +1500,21 @@ on_http_written (GObject * source, GAsyncResult * result, gpointer user_data)
 {
   GTask *task = user_data;
   ConnectData *data = g_task_get_task_data (task);
+  GError *error = NULL;
 
-  if (!proxy_request_written (task, source, result))
+  /* it may carry credentials: gone as soon as it is sent */
+  memset (data->request, 0, data->request_len);
+  g_clear_pointer (&data->request, g_free);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, &error)) {
+    if (!reused_connection_lost (task, error))
+      return_error (task, error);
     return;
-  data->answer = g_byte_array_new ();
+  }
+  if (data->answer)
+    g_byte_array_set_size (data->answer, 0);
+  else
+    data->answer = g_byte_array_new ();
   http_read_more (task);
 }
 
@@ -1057,8 +1532,25 @@ http_connect_start (GTask * task)
   g_free (ascii);
   g_string_append_printf (req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n",
       authority, authority);
-  g_free (authority);
-  if (data->proxy_user) {
+  data->sent_credentials = data->sent_basic_unasked = FALSE;
+  if (data->proxy_auth) {
+    /* after a 407: the digest-uri is the request-target, host:port */
+    gchar *value = gst_resilient_auth_header_for (data->proxy_auth,
+        "CONNECT", authority, NULL, 0);
+
+    if (value == NULL) {
+      g_free (authority);
+      memset (req->str, 0, req->len);
+      g_string_free (req, TRUE);
+      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+          "cannot answer the proxy's %s challenge",
+          gst_resilient_auth_describe (data->proxy_auth));
+      return;
+    }
+    g_string_append_printf (req, "Proxy-Authorization: %s\r\n", value);
+    gst_resilient_auth_clear_string (value);
+    data->sent_credentials = TRUE;
+  } else if (data->proxy_user && proxy_asked_for_basic (data)) {
     gchar *cred, *b64;
 
     cred = g_strdup_printf ("%s:%s", data->proxy_user,
@@ -1067,13 +1559,17 @@ http_connect_start (GTask * task)
     g_string_append_printf (req, "Proxy-Authorization: Basic %s\r\n", b64);
     free_secret (cred);
     free_secret (b64);
+    data->sent_credentials = data->sent_basic_unasked = TRUE;
   }
+  g_free (authority);
   g_string_append (req, "\r\n");
   data->request_len = req->len;
   data->request = g_string_free (req, FALSE);
 
-  GST_DEBUG ("%s: sending CONNECT%s", data->what,
-      data->proxy_user ? " with credentials" : "");
+  GST_DEBUG ("%s: sending CONNECT%s%s", data->what,
+      data->sent_credentials ? " with credentials: " : "",
+      data->sent_credentials ? (data->proxy_auth ?
+          gst_resilient_auth_describe (data->proxy_auth) : "Basic") : "");
   g_output_stream_write_all_async (out, data->request, data->request_len,
       G_PRIORITY_DEFAULT, data->child, on_http_written, task);
 }
@@ -1088,6 +1584,7 @@ on_tcp_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   GSocketConnection *conn;
   GError *error = NULL;
 
+  g_signal_handlers_disconnect_by_func (source, on_client_event, task);
   conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result,
       &error);
   if (conn == NULL)
@@ -1095,6 +1592,8 @@ on_tcp_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 
   set_tcp_nodelay (conn);
   data->stream = G_IO_STREAM (conn);
+  if (data->proxy_type != GST_RESILIENT_PROXY_NONE)
+    report (data, G_SOCKET_CLIENT_PROXY_NEGOTIATING, data->stream);
   switch (data->proxy_type) {
     case GST_RESILIENT_PROXY_HTTP:
       http_connect_start (task);
@@ -1153,6 +1652,8 @@ tcp_start (GTask * task)
   client = g_socket_client_new ();
   /* the proxy was chosen above; GSocketClient must not choose another */
   g_socket_client_set_enable_proxy (client, FALSE);
+  if (data->options.event)
+    g_signal_connect (client, "event", G_CALLBACK (on_client_event), task);
   GST_DEBUG ("%s (timeout %u ms)", data->what, data->timeout_ms);
   g_socket_client_connect_async (client, address, data->child,
       on_tcp_connected, task);

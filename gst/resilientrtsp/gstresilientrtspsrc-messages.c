@@ -29,14 +29,14 @@ gst_resilient_rtsp_src_build_stats (GstResilientRtspSrc * src)
       "bytes-received", G_TYPE_UINT64, (guint64) 0,
       "packets-received", G_TYPE_UINT64, (guint64) 0,
       "zero-copy-ratio", G_TYPE_DOUBLE, 0.0, NULL);
-  GstResilientSession *session;
+  GstResilientRace *race;
   GstResilientMedia *media;
 
   g_mutex_lock (&src->runtime_lock);
-  session = src->session;
+  race = src->race;
   media = src->media;
-  if (session)
-    gst_resilient_session_fill_stats (session, stats);
+  if (race)
+    gst_resilient_race_fill_stats (race, stats);
   if (media)
     gst_resilient_media_fill_stats (media, stats);
   g_mutex_unlock (&src->runtime_lock);
@@ -145,6 +145,8 @@ on_playing (GstResilientSession * session, GPtrArray * streams,
   GstResilientRtspSrc *src = user_data;
   guint i;
 
+  /* times the first RTP packet and output buffer (stats "setup") */
+  gst_resilient_media_playing (src->media);
   for (i = 0; i < streams->len; i++) {
     GstResilientSessionStream *stream = g_ptr_array_index (streams, i);
 
@@ -257,7 +259,7 @@ on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
 {
   GstResilientRtspSrc *src = user_data;
 
-  gst_resilient_session_send_rtcp (src->session, index, buf);
+  gst_resilient_race_send_rtcp (src->race, index, buf);
 }
 
 const GstResilientMediaCallbacks gst_resilient_rtsp_src_media_callbacks = {

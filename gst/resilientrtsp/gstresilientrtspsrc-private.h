@@ -15,6 +15,7 @@
 #include "media.h"
 #include "natpunch.h"
 #include "retry.h"
+#include "race.h"
 #include "session.h"
 #include "telemetry.h"
 
@@ -55,6 +56,7 @@ typedef struct
   guint stall_timeout_ms;
   GstResilientKeepaliveMethod keepalive_method;
   gboolean do_rtsp_keep_alive;
+  GstResilientRaceSettings race;        /* teardown_timeout_ns unused */
   GTlsCertificateFlags tls_validation_flags;
   GTlsDatabase *tls_database;
   GTlsInteraction *tls_interaction;
@@ -79,7 +81,7 @@ struct _GstResilientRtspSrc
   /* state-change thread; read-only for the I/O and streaming threads while
    * a session exists (they run only between READY→PAUSED and PAUSED→READY) */
   GstResilientIoContext *io;
-  GstResilientSession *session;
+  GstResilientRace *race;       /* the session(s) */
   GstResilientMedia *media;
   GSource *stats_source;        /* attached to the I/O context */
   GstResilientTelemetrySource *telemetry;       /* NULL without a session */

@@ -108,6 +108,10 @@ GST_DEBUG_CATEGORY (resilientrtspsrc_debug);
 #define DEFAULT_KEEPALIVE_METHOD GST_RESILIENT_KEEPALIVE_AUTO
 #define DEFAULT_DO_RTSP_KEEP_ALIVE TRUE
 #define DEFAULT_TLS_VALIDATION_FLAGS G_TLS_CERTIFICATE_VALIDATE_ALL
+#define DEFAULT_RACE_MODE GST_RESILIENT_RACE_FIRST_WINS
+#define DEFAULT_RACE_STAGGER_MS 250
+#define DEFAULT_RACE_MAX_PARALLEL 0
+#define DEFAULT_RACE_DUPLICATES 0
 
 enum
 {
@@ -139,6 +143,10 @@ enum
   PROP_STALL_TIMEOUT,
   PROP_KEEPALIVE_METHOD,
   PROP_DO_RTSP_KEEP_ALIVE,
+  PROP_RACE_MODE,
+  PROP_RACE_STAGGER,
+  PROP_RACE_MAX_PARALLEL,
+  PROP_RACE_DUPLICATES,
   PROP_TLS_VALIDATION_FLAGS,
   PROP_TLS_DATABASE,
   PROP_TLS_INTERACTION,
@@ -401,10 +409,22 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * (gdouble, -1 before any answer), `nat-punches` (guint64, NAT punch
    * packets sent) and `nat-learned-port` (gboolean, the server sends from
    * other ports than it announced), `io-threads` (guint, shared I/O threads
-   * in the process), and `streams`: an array of `stream` structures with `index`,
+   * in the process), `server-address` (string, ip:port connected to — the
+   * proxy's with a proxy), `via-proxy` (gboolean), `outage-ms` (guint64,
+   * total time in outages), `frames-received` (guint64, buffers output on
+   * all pads), `setup` (structure: the newest connection attempt's
+   * `dns-ms`, `tcp-connect-ms`, `proxy-ms`, `tls-ms`, `options-ms`,
+   * `describe-ms`, `setup-ms`, `setup-stream-ms` (array), `play-ms`,
+   * `playing-ms`, `first-rtp-ms`, `first-buffer-ms`; gdouble, -1 when not
+   * measured), and `streams`: an array of `stream` structures with `index`,
    * `media`, `encoding-name`, `packets-received`, `bytes-received` (RTP),
-   * `packets-lost` (gint64), `jitter-ms` (gdouble), `bitrate` (guint64,
-   * bits/s since the previous stats), `ssrc` (guint).
+   * `packets-lost` (gint64), `packets-duplicated`, `packets-reordered`
+   * (guint64), `jitter-ms`, `fraction-lost` (0-1, -1 before our first RR),
+   * `rtt-ms` (-1 without a report block from the server) (gdouble),
+   * `bitrate` (guint64, bits/s since the previous stats), `ssrc` (guint),
+   * `have-sr`, `sr-ntptime` (guint64), `sr-rtptime` (guint),
+   * `rtcp-packets-received`, `rtcp-packets-sent`, `frames-received`
+   * (guint64). docs/element.md explains each.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -553,6 +573,62 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstResilientRtspSrc:race-mode:
+   * How the first connection is made when more than one path is allowed
+   * (UDP and TCP in `protocols`, or `race-duplicates`): none tries one
+   * path at a time as rtspsrc does (UDP, and TCP only after `timeout`
+   * without UDP data). first-wins starts the next path when the running
+   * ones are stuck: not connected, or PLAY answered but no RTP, for
+   * `race-stagger` ms, or no answer for max(`race-stagger`, 1 s) while
+   * negotiating. The first path with RTP wins; the others are torn down
+   * (TEARDOWN sent). With UDP blocked the stream therefore plays
+   * over TCP after about one stagger instead of after `timeout`. last-wins
+   * is for cameras that keep only their newest session: the newest path
+   * with RTP replaces the older one (pads stay). Applies to the first
+   * connection; recoveries use `retry-strategy`.
+   */
+  g_object_class_install_property (gobject_class, PROP_RACE_MODE,
+      g_param_spec_enum ("race-mode", "Race mode",
+          "Connection racing: none, first-wins or last-wins",
+          GST_TYPE_RESILIENT_RACE_MODE, DEFAULT_RACE_MODE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:race-stagger:
+   * Milliseconds the running attempts may stay unconnected, or playing
+   * without RTP, before the next one starts (while negotiating, each answer
+   * may take max(race-stagger, 1 s)); a failed attempt starts the next at
+   * once.
+   */
+  g_object_class_install_property (gobject_class, PROP_RACE_STAGGER,
+      g_param_spec_uint ("race-stagger", "Race stagger",
+          "ms without progress before the next connection attempt starts",
+          0, G_MAXUINT, DEFAULT_RACE_STAGGER_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:race-max-parallel:
+   * At most this many connection attempts at once (0 = no limit).
+   */
+  g_object_class_install_property (gobject_class, PROP_RACE_MAX_PARALLEL,
+      g_param_spec_uint ("race-max-parallel", "Race max parallel",
+          "Connection attempts in flight at once (0 = no limit)",
+          0, G_MAXUINT, DEFAULT_RACE_MAX_PARALLEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:race-duplicates:
+   * Extra copies of every attempt, started like the others, for lossy
+   * links where a lost SYN or request would otherwise cost a
+   * retransmission timeout.
+   */
+  g_object_class_install_property (gobject_class, PROP_RACE_DUPLICATES,
+      g_param_spec_uint ("race-duplicates", "Race duplicates",
+          "Extra staggered copies of every connection attempt",
+          0, 8, DEFAULT_RACE_DUPLICATES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstResilientRtspSrc:tls-validation-flags:
    * rtsps: which certificate errors make the server's certificate
    * unacceptable (rtspsrc's property). The default checks everything; 0
@@ -583,8 +659,11 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 
   /**
    * GstResilientRtspSrc:tls-interaction:
-   * rtsps: a #GTlsInteraction that supplies a client certificate or a
-   * password when the server asks for one. Used on the I/O thread.
+   * rtsps: a #GTlsInteraction that supplies a client certificate (its
+   * request_certificate sets it with g_tls_connection_set_certificate())
+   * or a password when the server asks for one. GIO calls it on the main
+   * context it was created under when a loop runs that context, else in
+   * its TLS handshake thread; never on the element's I/O thread.
    */
   g_object_class_install_property (gobject_class, PROP_TLS_INTERACTION,
       g_param_spec_object ("tls-interaction", "TLS interaction",
@@ -596,10 +675,10 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * GstResilientRtspSrc:proxy:
    * The proxy every connection to the server goes through:
    * `[http://][user:passwd@]host[:port]` as rtspsrc (HTTP CONNECT, port 8080
-   * when none is given, Basic authentication), or `socks5://…` (port 1080,
-   * user/password authentication) or `socks4a://…` (the user is the SOCKS
-   * user id). rtsps runs TLS end to end through it. User and password may be
-   * %-escaped. Unset (the default): when the environment sets `http_proxy`,
+   * when none is given, Basic or Digest authentication as the proxy asks),
+   * or `socks5://…` (port 1080, user/password authentication) or
+   * `socks4a://…` (the user is the SOCKS user id). rtsps runs TLS end to
+   * end through it. User and password may be %-escaped. Unset (the default): when the environment sets `http_proxy`,
    * `https_proxy` or `all_proxy` (either case), GIO's default proxy resolver
    * decides (with glib-networking, libproxy, which also honours `no_proxy`);
    * otherwise the connection is direct, without a lookup. `direct://` means
@@ -786,6 +865,10 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->do_rtsp_keep_alive = DEFAULT_DO_RTSP_KEEP_ALIVE;
   s->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
   s->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
+  s->race.mode = DEFAULT_RACE_MODE;
+  s->race.stagger_ms = DEFAULT_RACE_STAGGER_MS;
+  s->race.max_parallel = DEFAULT_RACE_MAX_PARALLEL;
+  s->race.duplicates = DEFAULT_RACE_DUPLICATES;
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
   gst_bin_set_suppressed_flags (GST_BIN (src),
@@ -954,6 +1037,18 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
     case PROP_DO_RTSP_KEEP_ALIVE:
       s->do_rtsp_keep_alive = g_value_get_boolean (value);
       break;
+    case PROP_RACE_MODE:
+      s->race.mode = g_value_get_enum (value);
+      break;
+    case PROP_RACE_STAGGER:
+      s->race.stagger_ms = g_value_get_uint (value);
+      break;
+    case PROP_RACE_MAX_PARALLEL:
+      s->race.max_parallel = g_value_get_uint (value);
+      break;
+    case PROP_RACE_DUPLICATES:
+      s->race.duplicates = g_value_get_uint (value);
+      break;
     case PROP_TLS_VALIDATION_FLAGS:
       s->tls_validation_flags = g_value_get_flags (value);
       break;
@@ -1006,9 +1101,9 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
   }
   if (prop_id == PROP_STATE) {
     g_mutex_lock (&src->runtime_lock);
-    g_value_set_string (value, src->session ?
-        gst_resilient_session_state_name (gst_resilient_session_get_state
-            (src->session)) : "idle");
+    g_value_set_string (value, src->race ?
+        gst_resilient_session_state_name (gst_resilient_race_get_state
+            (src->race)) : "idle");
     g_mutex_unlock (&src->runtime_lock);
     return;
   }
@@ -1097,6 +1192,18 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
     case PROP_DO_RTSP_KEEP_ALIVE:
       g_value_set_boolean (value, s->do_rtsp_keep_alive);
       break;
+    case PROP_RACE_MODE:
+      g_value_set_enum (value, s->race.mode);
+      break;
+    case PROP_RACE_STAGGER:
+      g_value_set_uint (value, s->race.stagger_ms);
+      break;
+    case PROP_RACE_MAX_PARALLEL:
+      g_value_set_uint (value, s->race.max_parallel);
+      break;
+    case PROP_RACE_DUPLICATES:
+      g_value_set_uint (value, s->race.duplicates);
+      break;
     case PROP_TLS_VALIDATION_FLAGS:
       g_value_set_flags (value, s->tls_validation_flags);
       break;
@@ -1151,7 +1258,8 @@ start (GstResilientRtspSrc * src)
 {
   GstResilientSessionSettings ss = { 0, };
   GstResilientMediaSettings ms = { 0, };
-  GstResilientSession *session;
+  GstResilientRaceSettings rs;
+  GstResilientRace *race;
   GstResilientMedia *media;
   guint stats_interval;
 
@@ -1191,6 +1299,8 @@ start (GstResilientRtspSrc * src)
     ss.extra_http_request_headers =
         gst_structure_copy (src->settings.extra_http_request_headers);
   ss.ignore_x_server_reply = src->settings.ignore_x_server_reply;
+  rs = src->settings.race;
+  rs.teardown_timeout_ns = src->settings.teardown_timeout;
   ms.latency_ms = src->settings.latency_ms;
   ms.depayload = src->settings.depayload;
   ms.do_rtcp = src->settings.do_rtcp;
@@ -1209,13 +1319,14 @@ start (GstResilientRtspSrc * src)
   g_signal_emit (src, gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER], 0,
       gst_resilient_media_get_manager (media));
 
-  session = gst_resilient_session_new (src->io, &ss, &gst_resilient_rtsp_src_session_callbacks, src);
+  race = gst_resilient_race_new (src->io, &ss, &rs,
+      &gst_resilient_rtsp_src_session_callbacks, src);
   src->telemetry = telemetry_register (src, ss.location);
   gst_resilient_session_settings_clear (&ss);
 
   g_mutex_lock (&src->runtime_lock);
   src->media = media;
-  src->session = session;
+  src->race = race;
   src->no_more_pads = FALSE;
   g_mutex_unlock (&src->runtime_lock);
 
@@ -1223,7 +1334,7 @@ start (GstResilientRtspSrc * src)
     src->stats_source = gst_resilient_io_context_add_timeout (src->io,
         stats_interval, gst_resilient_rtsp_src_stats_tick, src, NULL);
 
-  gst_resilient_session_open (session);
+  gst_resilient_race_open (race);
   return TRUE;
 }
 
@@ -1247,7 +1358,7 @@ stop_session (GstResilientRtspSrc * src)
 {
   guint64 teardown_timeout;
 
-  if (src->session == NULL)
+  if (src->race == NULL)
     return;
 
   g_mutex_lock (&src->settings_lock);
@@ -1255,14 +1366,14 @@ stop_session (GstResilientRtspSrc * src)
   g_mutex_unlock (&src->settings_lock);
 
   gst_resilient_io_context_invoke_sync (src->io, stop_stats_on_io, src);
-  gst_resilient_session_close (src->session, teardown_timeout);
+  gst_resilient_race_close (src->race, teardown_timeout);
 }
 
 /* After the children went to READY: remove pads and elements. */
 static void
 cleanup (GstResilientRtspSrc * src)
 {
-  GstResilientSession *session;
+  GstResilientRace *race;
   GstResilientMedia *media;
 
   if (src->telemetry) {
@@ -1276,16 +1387,15 @@ cleanup (GstResilientRtspSrc * src)
   }
 
   g_mutex_lock (&src->runtime_lock);
-  session = src->session;
+  race = src->race;
   media = src->media;
-  src->session = NULL;
+  src->race = NULL;
   src->media = NULL;
   g_mutex_unlock (&src->runtime_lock);
 
   if (media)
     gst_resilient_media_free (media);
-  if (session)
-    g_object_unref (session);
+  gst_resilient_race_free (race);
 }
 
 /* PLAYING → PAUSED on the way to READY/NULL is part of a shutdown, which
@@ -1351,11 +1461,11 @@ gst_resilient_rtsp_src_change_state (GstElement * element,
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       if (!shutting_down (element))
-        gst_resilient_session_pause (src->session);
+        gst_resilient_race_pause (src->race);
       ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
-      gst_resilient_session_play (src->session);
+      gst_resilient_race_play (src->race);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       cleanup (src);

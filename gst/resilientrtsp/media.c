@@ -8,6 +8,11 @@
  *
  * locking order: media->lock → (none); never held while pushing or while
  * calling into rtpbin.
+ *
+ * Per-packet cost of the statistics: the RTP header is read (12 bytes) and
+ * the sequence tracker updated under the media->lock that the push takes
+ * anyway; output buffers are counted in the ghost pad's internal chain
+ * function with one atomic add, no lock.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -17,6 +22,8 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#include "stats.h"
 
 GST_DEBUG_CATEGORY_STATIC (media_debug);
 #define GST_CAT_DEFAULT media_debug
@@ -45,7 +52,29 @@ typedef struct
   guint64 bytes;                /* media->lock */
   guint64 bytes_at_last_stats;  /* media->lock */
   gint64 last_stats_time;       /* media->lock, monotonic µs */
+  GstResilientSeqTracker seq;   /* media->lock: duplicates, reordering */
+  guint64 rtcp_received;        /* media->lock: compound RTCP packets */
+  guint64 rtcp_sent;            /* media->lock */
+  /* since the last gst_resilient_media_playing(), monotonic µs, 0 = not
+   * yet: the stream's first RTP packet pushed, its first output buffer */
+  gint64 first_rtp_us;          /* media->lock */
+  gint64 first_buffer_us;       /* media->lock */
+  gint first_state;             /* atomic, FirstState */
+  guint64 frames;               /* atomic (stats_add/stats_get) */
 } MediaStream;
+
+/* What the stream waits for since the last PLAY answer. */
+typedef enum
+{
+  FIRST_IDLE,
+  FIRST_WANT_RTP,
+  FIRST_WANT_BUFFER,
+} FirstState;
+
+/* 64-bit counters written by one streaming thread at a time (a pad's
+ * stream lock serialises its chain calls) and read by the stats */
+#define stats_add(ptr, n) __atomic_fetch_add ((ptr), (n), __ATOMIC_RELAXED)
+#define stats_get(ptr) __atomic_load_n ((ptr), __ATOMIC_RELAXED)
 
 struct _GstResilientMedia
 {
@@ -62,6 +91,7 @@ struct _GstResilientMedia
   GMutex lock;
   GPtrArray *streams;           /* lock (contents); MediaStream* */
   gboolean shutting_down;       /* lock */
+  gint64 played_us;             /* lock: the last PLAY answer, 0 = none */
 };
 
 static void
@@ -258,6 +288,9 @@ rtcp_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   MediaStream *stream = gst_pad_get_element_private (pad);
   GstResilientMedia *media = stream->media;
 
+  g_mutex_lock (&media->lock);
+  stream->rtcp_sent++;
+  g_mutex_unlock (&media->lock);
   if (media->callbacks.send_rtcp)
     media->callbacks.send_rtcp (media, stream->index, buf, media->user_data);
   else
@@ -287,6 +320,50 @@ make_internal_pad (MediaStream * stream, GstPadDirection dir,
   }
   gst_pad_set_active (pad, TRUE);
   return pad;
+}
+
+/* The ghost pad's internal pad: every buffer the stream outputs passes
+ * here. Counts it (frames) and notes the first one after a PLAY answer. */
+static void
+count_output (MediaStream * stream, guint n)
+{
+  GstResilientMedia *media = stream->media;
+
+  stats_add (&stream->frames, n);
+  if (G_UNLIKELY (g_atomic_int_get (&stream->first_state) ==
+          FIRST_WANT_BUFFER) && g_atomic_int_compare_and_exchange
+      (&stream->first_state, FIRST_WANT_BUFFER, FIRST_IDLE)) {
+    g_mutex_lock (&media->lock);
+    stream->first_buffer_us = g_get_monotonic_time ();
+    g_mutex_unlock (&media->lock);
+  }
+}
+
+static GstFlowReturn
+output_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  count_output (gst_pad_get_element_private (pad), 1);
+  return gst_proxy_pad_chain_default (pad, parent, buf);
+}
+
+static GstFlowReturn
+output_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  count_output (gst_pad_get_element_private (pad),
+      gst_buffer_list_length (list));
+  return gst_proxy_pad_chain_list_default (pad, parent, list);
+}
+
+static void
+count_output_on (MediaStream * stream, GstPad * ghost)
+{
+  GstPad *internal =
+      GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost)));
+
+  gst_pad_set_element_private (internal, stream);
+  gst_pad_set_chain_function (internal, output_chain);
+  gst_pad_set_chain_list_function (internal, output_chain_list);
+  gst_object_unref (internal);
 }
 
 static gboolean
@@ -445,6 +522,7 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
         media->templ);
   }
   g_free (pad_name);
+  count_output_on (stream, stream->ghost);
   gst_pad_set_active (stream->ghost, TRUE);
   gst_element_add_pad (GST_ELEMENT (media->bin), stream->ghost);
 
@@ -521,6 +599,12 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   GstClockTime now;
   GstPad *pad;
   GstFlowReturn ret;
+  guint8 header[12];
+  gboolean is_rtp;
+
+  /* RTP version 2 with a full fixed header: sequence number and SSRC */
+  is_rtp = !is_rtcp && gst_buffer_extract (buf, 0, header, sizeof (header))
+      == sizeof (header) && (header[0] >> 6) == 2;
 
   g_mutex_lock (&media->lock);
   stream = media->shutting_down ? NULL : find_stream (media, index);
@@ -540,6 +624,15 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   if (!is_rtcp) {
     stream->packets++;
     stream->bytes += gst_buffer_get_size (buf);
+    if (is_rtp)
+      gst_resilient_seq_tracker_push (&stream->seq,
+          GST_READ_UINT32_BE (header + 8), GST_READ_UINT16_BE (header + 2));
+    if (G_UNLIKELY (g_atomic_int_get (&stream->first_state) == FIRST_WANT_RTP)) {
+      stream->first_rtp_us = g_get_monotonic_time ();
+      g_atomic_int_set (&stream->first_state, FIRST_WANT_BUFFER);
+    }
+  } else {
+    stream->rtcp_received++;
   }
   pad = gst_object_ref (is_rtcp ? stream->rtcp_src : stream->rtp_src);
   g_mutex_unlock (&media->lock);
@@ -560,6 +653,25 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
     GST_LOG ("stream %u: push returned %s", index, gst_flow_get_name (ret));
   gst_object_unref (pad);
+}
+
+void
+gst_resilient_media_playing (GstResilientMedia * media)
+{
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  media->played_us = g_get_monotonic_time ();
+  for (i = 0; i < media->streams->len; i++) {
+    MediaStream *stream = g_ptr_array_index (media->streams, i);
+
+    stream->first_rtp_us = 0;
+    stream->first_buffer_us = 0;
+    g_atomic_int_set (&stream->first_state, FIRST_WANT_RTP);
+    /* a new PLAY: the sequence numbers jump */
+    gst_resilient_seq_tracker_restart (&stream->seq);
+  }
+  g_mutex_unlock (&media->lock);
 }
 
 void
@@ -631,17 +743,100 @@ remote_source_stats (GstResilientMedia * media, MediaStream * stream)
   return result;
 }
 
+/* The RTCP-derived values of a stream's sender (rtpsource's stats): what
+ * its last SR said, and what our last RR about it said. */
+typedef struct
+{
+  guint ssrc;
+  gint packets_lost;
+  gdouble jitter_ms;
+  gdouble fraction_lost;        /* -1: no RR sent yet */
+  gdouble rtt_ms;               /* -1: no round trip known */
+  gboolean have_sr;
+  guint64 sr_ntptime;
+  guint sr_rtptime;
+} SourceStats;
+
+static void
+read_source_stats (GstStructure * src, SourceStats * out)
+{
+  gint clock_rate = 0;
+  guint jitter = 0, fraction = 0, round_trip = 0;
+  gboolean sent_rb = FALSE, have_rb = FALSE;
+
+  out->ssrc = 0;
+  out->packets_lost = 0;
+  out->jitter_ms = 0.0;
+  out->fraction_lost = -1.0;
+  out->rtt_ms = -1.0;
+  out->have_sr = FALSE;
+  out->sr_ntptime = 0;
+  out->sr_rtptime = 0;
+  if (src == NULL)
+    return;
+
+  gst_structure_get_uint (src, "ssrc", &out->ssrc);
+  gst_structure_get_int (src, "packets-lost", &out->packets_lost);
+  gst_structure_get_uint (src, "jitter", &jitter);
+  gst_structure_get_int (src, "clock-rate", &clock_rate);
+  if (clock_rate > 0)
+    out->jitter_ms = (gdouble) jitter *1000.0 / clock_rate;
+
+  /* the last SR the server sent */
+  gst_structure_get_boolean (src, "have-sr", &out->have_sr);
+  if (out->have_sr) {
+    gst_structure_get_uint64 (src, "sr-ntptime", &out->sr_ntptime);
+    gst_structure_get_uint (src, "sr-rtptime", &out->sr_rtptime);
+  }
+  /* our last RR about it: the loss fraction (8 bits) of that interval */
+  if (gst_structure_get_boolean (src, "sent-rb", &sent_rb) && sent_rb &&
+      gst_structure_get_uint (src, "sent-rb-fractionlost", &fraction))
+    out->fraction_lost = fraction / 256.0;
+  /* a report block from the server about us, with LSR/DLSR: rtpsource's
+   * round trip, in 1/65536 s */
+  if (gst_structure_get_boolean (src, "have-rb", &have_rb) && have_rb &&
+      gst_structure_get_uint (src, "rb-round-trip", &round_trip) &&
+      round_trip > 0)
+    out->rtt_ms = round_trip * 1000.0 / 65536.0;
+}
+
+/* Sets first-rtp-ms / first-buffer-ms in @stats' "setup" (made with -1
+ * everywhere when the session gave none). */
+static void
+fill_first_times (GstStructure * stats, gint64 played_us, gint64 first_rtp_us,
+    gint64 first_buffer_us)
+{
+  GstStructure *setup = NULL;
+
+  if (!gst_structure_get (stats, "setup", GST_TYPE_STRUCTURE, &setup, NULL)) {
+    GstResilientSetupTimes none;
+
+    gst_resilient_setup_times_init (&none);
+    setup = gst_resilient_setup_times_to_structure (&none);
+  }
+  gst_structure_set (setup,
+      "first-rtp-ms", G_TYPE_DOUBLE, played_us > 0 && first_rtp_us > 0 ?
+      MAX (first_rtp_us - played_us, 0) / 1000.0 : -1.0,
+      "first-buffer-ms", G_TYPE_DOUBLE, played_us > 0 && first_buffer_us > 0 ?
+      MAX (first_buffer_us - played_us, 0) / 1000.0 : -1.0, NULL);
+  gst_structure_set (stats, "setup", GST_TYPE_STRUCTURE, setup, NULL);
+  gst_structure_free (setup);
+}
+
 void
 gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
 {
   GValue array = G_VALUE_INIT;
   GPtrArray *streams;
   guint i;
+  guint64 total_frames = 0;
+  gint64 played_us, first_rtp_us = 0, first_buffer_us = 0;
 
   g_value_init (&array, GST_TYPE_ARRAY);
 
   g_mutex_lock (&media->lock);
   streams = g_ptr_array_copy (media->streams, NULL, NULL);
+  played_us = media->played_us;
   g_mutex_unlock (&media->lock);
 
   for (i = 0; i < streams->len; i++) {
@@ -649,11 +844,10 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
     GstStructure *src = remote_source_stats (media, stream);
     GstStructure *s;
     GValue v = G_VALUE_INIT;
-    guint64 packets, bytes, bitrate = 0;
+    guint64 packets, bytes, bitrate = 0, frames;
+    guint64 duplicates, reordered, rtcp_received, rtcp_sent;
     gint64 now = g_get_monotonic_time ();
-    gint packets_lost = 0, clock_rate = 0;
-    guint jitter = 0, ssrc = 0;
-    gdouble jitter_ms = 0.0;
+    SourceStats ss;
 
     g_mutex_lock (&media->lock);
     packets = stream->packets;
@@ -664,17 +858,24 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
     }
     stream->bytes_at_last_stats = bytes;
     stream->last_stats_time = now;
+    duplicates = stream->seq.duplicates;
+    reordered = stream->seq.reordered;
+    rtcp_received = stream->rtcp_received;
+    rtcp_sent = stream->rtcp_sent;
+    /* the first of any stream since the last PLAY answer */
+    if (stream->first_rtp_us > 0 && (first_rtp_us == 0 ||
+            stream->first_rtp_us < first_rtp_us))
+      first_rtp_us = stream->first_rtp_us;
+    if (stream->first_buffer_us > 0 && (first_buffer_us == 0 ||
+            stream->first_buffer_us < first_buffer_us))
+      first_buffer_us = stream->first_buffer_us;
     g_mutex_unlock (&media->lock);
+    frames = stats_get (&stream->frames);
+    total_frames += frames;
 
-    if (src) {
-      gst_structure_get_int (src, "packets-lost", &packets_lost);
-      gst_structure_get_uint (src, "jitter", &jitter);
-      gst_structure_get_int (src, "clock-rate", &clock_rate);
-      gst_structure_get_uint (src, "ssrc", &ssrc);
-      if (clock_rate > 0)
-        jitter_ms = (gdouble) jitter *1000.0 / clock_rate;
+    read_source_stats (src, &ss);
+    if (src)
       gst_structure_free (src);
-    }
 
     s = gst_structure_new ("stream",
         "index", G_TYPE_UINT, stream->index,
@@ -683,9 +884,20 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
         "packets-received", G_TYPE_UINT64, packets,
         "bytes-received", G_TYPE_UINT64, bytes,
         /* rtpsource counts duplicates as negative loss; report none */
-        "packets-lost", G_TYPE_INT64, (gint64) MAX (packets_lost, 0),
-        "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
-        "bitrate", G_TYPE_UINT64, bitrate, "ssrc", G_TYPE_UINT, ssrc, NULL);
+        "packets-lost", G_TYPE_INT64, (gint64) MAX (ss.packets_lost, 0),
+        "packets-duplicated", G_TYPE_UINT64, duplicates,
+        "packets-reordered", G_TYPE_UINT64, reordered,
+        "jitter-ms", G_TYPE_DOUBLE, ss.jitter_ms,
+        "fraction-lost", G_TYPE_DOUBLE, ss.fraction_lost,
+        "rtt-ms", G_TYPE_DOUBLE, ss.rtt_ms,
+        "bitrate", G_TYPE_UINT64, bitrate,
+        "ssrc", G_TYPE_UINT, ss.ssrc,
+        "have-sr", G_TYPE_BOOLEAN, ss.have_sr,
+        "sr-ntptime", G_TYPE_UINT64, ss.sr_ntptime,
+        "sr-rtptime", G_TYPE_UINT, ss.sr_rtptime,
+        "rtcp-packets-received", G_TYPE_UINT64, rtcp_received,
+        "rtcp-packets-sent", G_TYPE_UINT64, rtcp_sent,
+        "frames-received", G_TYPE_UINT64, frames, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, s);
     gst_structure_free (s);
@@ -694,6 +906,9 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
   g_ptr_array_unref (streams);
 
   gst_structure_take_value (stats, "streams", &array);
+  gst_structure_set (stats, "frames-received", G_TYPE_UINT64, total_frames,
+      NULL);
+  fill_first_times (stats, played_us, first_rtp_us, first_buffer_us);
 }
 
 static void

@@ -82,6 +82,13 @@ G_GNUC_INTERNAL guint gst_resilient_media_n_streams (GstResilientMedia * media);
 G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint index,
     gboolean is_rtcp, GstBuffer * buf);
 
+/* PLAY was answered (a first PLAY, a re-established session's, or a resume
+ * after PAUSE): the first RTP packet pushed and the first buffer output
+ * after now are timed, for the "setup" structure's first-rtp-ms and
+ * first-buffer-ms; the duplicate/reorder tracking starts again (sequence
+ * numbers jump). Call before the PLAY's first packet. Any thread. */
+G_GNUC_INTERNAL void gst_resilient_media_playing (GstResilientMedia * media);
+
 /* The PLAY answer's RTP-Info for stream @index (-1 = absent): added to the
  * stream's caps as seqnum-base / clock-base, so the jitterbuffer releases
  * the first packet without waiting a whole latency. Call before the
@@ -89,7 +96,17 @@ G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint 
 G_GNUC_INTERNAL void gst_resilient_media_set_rtp_info (GstResilientMedia * media,
     guint index, gint seqnum_base, gint64 clock_base);
 
-/* Sets "streams" (GstValueArray of "stream" structures) in @stats. */
+/**
+ * gst_resilient_media_fill_stats:
+ * Sets in @stats: "streams" (GstValueArray of "stream" structures, see
+ * docs/element.md), "frames-received" (guint64, buffers output on all the
+ * stream pads), and "first-rtp-ms" / "first-buffer-ms" in its "setup"
+ * structure (made, with -1 everywhere else, when @stats has none): from the
+ * last gst_resilient_media_playing() to the first RTP packet pushed into
+ * rtpbin / the first buffer output on a stream pad after a packet of that
+ * stream was pushed, over all streams; -1 before.
+ * Any thread.
+ */
 G_GNUC_INTERNAL void gst_resilient_media_fill_stats (GstResilientMedia * media,
     GstStructure * stats);
 

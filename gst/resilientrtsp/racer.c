@@ -319,6 +319,63 @@ gst_resilient_racer_failed (GstResilientRacer * racer, guint id,
   check_end (racer);
 }
 
+void
+gst_resilient_racer_progress (GstResilientRacer * racer, guint id,
+    GstClockTime now, GstClockTime patience)
+{
+  Attempt *a;
+
+  g_return_if_fail (racer != NULL);
+
+  a = get_attempt (racer, id);
+  if (a == NULL || racer->over || a->state != ATTEMPT_RUNNING)
+    return;
+  /* a path that is getting somewhere: give it time before opening the
+   * next one */
+  if (!GST_CLOCK_TIME_IS_VALID (patience))
+    patience = racer->stagger;
+  /* from the latest progress of any running attempt */
+  racer->next_start = now + patience;
+}
+
+void
+gst_resilient_racer_abort (GstResilientRacer * racer, guint id,
+    const GError * error, GstClockTime now)
+{
+  Attempt *a;
+  guint i;
+
+  g_return_if_fail (racer != NULL);
+
+  a = get_attempt (racer, id);
+  if (a == NULL || racer->over || (a->state != ATTEMPT_RUNNING &&
+          a->state != ATTEMPT_WINNING))
+    return;
+
+  for (i = 0; i < racer->attempts->len; i++) {
+    Attempt *other = g_ptr_array_index (racer->attempts, i);
+
+    if (other == a)
+      continue;
+    if (other->state == ATTEMPT_RUNNING || other->state == ATTEMPT_WINNING)
+      push (racer, GST_RESILIENT_RACE_CANCEL, other->id);
+    if (other->state == ATTEMPT_RUNNING || other->state == ATTEMPT_WINNING ||
+        other->state == ATTEMPT_PENDING)
+      other->state = ATTEMPT_CANCELLED;
+    /* the one error that matters is this one */
+    g_clear_error (&other->error);
+  }
+  racer->current = 0;
+  a->state = ATTEMPT_FAILED;
+  g_clear_error (&a->error);
+  a->error = error ? g_error_copy (error) :
+      g_error_new (GST_RESILIENT_ERROR, GST_RESILIENT_ERROR_INTERNAL,
+      "connection attempt %u failed", id);
+  a->failed_at = now;
+  racer->over = TRUE;
+  push (racer, GST_RESILIENT_RACE_FAILED, 0);
+}
+
 gboolean
 gst_resilient_racer_next_action (GstResilientRacer * racer, GstClockTime now,
     GstResilientRaceAction * action)

@@ -90,6 +90,19 @@ G_GNUC_INTERNAL void gst_resilient_racer_data (GstResilientRacer * racer, guint 
 G_GNUC_INTERNAL void gst_resilient_racer_failed (GstResilientRacer * racer, guint id,
     const GError * error, GstClockTime now);
 
+/* Attempt @id made progress (connected, got an answer, was set up): the
+ * next attempt starts @patience after @now (GST_CLOCK_TIME_NONE: the
+ * stagger), whatever was scheduled before. So a slow path that is getting somewhere does not open a
+ * second session; one that is stuck (no answer, or PLAY answered but no
+ * data) does once the patience is over. */
+G_GNUC_INTERNAL void gst_resilient_racer_progress (GstResilientRacer * racer, guint id,
+    GstClockTime now, GstClockTime patience);
+/* Attempt @id failed in a way every other path would too (a fail-fast
+ * class: wrong credentials, 404 …): the race ends at once, every other
+ * attempt is cancelled, and FAILED reports @error. */
+G_GNUC_INTERNAL void gst_resilient_racer_abort (GstResilientRacer * racer, guint id,
+    const GError * error, GstClockTime now);
+
 /* Pops the next action due at @now into @action; FALSE when there is none
  * (then gst_resilient_racer_next_wakeup () says when to ask again). */
 G_GNUC_INTERNAL gboolean gst_resilient_racer_next_action (GstResilientRacer * racer,

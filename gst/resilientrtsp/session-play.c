@@ -231,21 +231,78 @@ gst_resilient_session_start_pause (GstResilientSession * session)
 /* ---------------------------------------------------------------------- */
 /* closing */
 
+struct _AsyncClose
+{
+  GstResilientSession *session; /* a reference */
+  guint64 timeout_ns;
+  GFunc done;
+  gpointer user_data;
+  GSource *timeout;
+};
+
+static void async_close_finish (GstResilientSession * session);
+
+/* No TEARDOWN to wait for any more: the close can go on. */
 static void
-on_teardown_response (GstResilientSession * session, PendingRequest * req,
-    GstRTSPMessage * response)
+teardown_done (GstResilientSession * session)
 {
   g_mutex_lock (&session->lock);
   session->teardown_done = TRUE;
   g_cond_broadcast (&session->cond);
   g_mutex_unlock (&session->lock);
+  if (session->async_close)
+    async_close_finish (session);
+}
+
+static void
+on_teardown_response (GstResilientSession * session, PendingRequest * req,
+    GstRTSPMessage * response)
+{
+  teardown_done (session);
+}
+
+/* Closing: TEARDOWN the server's session if there is one, else closing
+ * can go on at once (teardown_done). */
+void
+gst_resilient_session_close_teardown (GstResilientSession * session)
+{
+  gboolean have_session = session->conn != NULL &&
+      session->session_id != NULL;
+
+  if (have_session) {
+    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING,
+        NULL);
+    if (!gst_resilient_session_send_request (session,
+            gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
+                session->aggregate_url ? session->aggregate_url :
+                session->url), on_teardown_response))
+      have_session = FALSE;
+  }
+  if (!have_session)
+    teardown_done (session);
+}
+
+/* Pending requests are dropped at close, except a SETUP without a session
+ * yet: its answer may create one on the server, which must then be torn
+ * down (a racing loser closed mid-SETUP). */
+static gboolean
+keep_setup (gpointer key, gpointer value, gpointer user_data)
+{
+  PendingRequest *req = value;
+  gboolean *kept = user_data;
+
+  if (req->method == GST_RTSP_SETUP) {
+    *kept = TRUE;
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
 close_begin (gpointer data)
 {
   GstResilientSession *session = data;
-  gboolean have_session;
+  gboolean setup_in_flight = FALSE;
 
   g_mutex_lock (&session->lock);
   session->closed = TRUE;
@@ -259,22 +316,15 @@ close_begin (gpointer data)
   gst_resilient_session_destroy_source (&session->stall_source);
   if (session->cancellable)
     g_cancellable_cancel (session->cancellable);
-  g_hash_table_remove_all (session->pending);
+  if (session->conn != NULL && session->session_id == NULL)
+    g_hash_table_foreach_remove (session->pending, keep_setup,
+        &setup_in_flight);
+  else
+    g_hash_table_remove_all (session->pending);
 
-  have_session = session->conn != NULL && session->session_id != NULL;
-  if (have_session) {
-    gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING,
-        NULL);
-    if (!gst_resilient_session_send_request (session,
-            gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
-                session->aggregate_url), on_teardown_response))
-      have_session = FALSE;
-  }
-  if (!have_session) {
-    g_mutex_lock (&session->lock);
-    session->teardown_done = TRUE;
-    g_mutex_unlock (&session->lock);
-  }
+  /* with a SETUP in flight, its answer decides (on_setup_response) */
+  if (!setup_in_flight)
+    gst_resilient_session_close_teardown (session);
   return G_SOURCE_REMOVE;
 }
 
@@ -287,6 +337,75 @@ close_finish (gpointer data)
   session->command_running = FALSE;
   gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSED, NULL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+async_close_finish (GstResilientSession * session)
+{
+  AsyncClose *ac = session->async_close;
+
+  session->async_close = NULL;
+  if (ac->timeout) {
+    g_source_destroy (ac->timeout);
+    g_source_unref (ac->timeout);
+  }
+  close_finish (session);
+  if (ac->done)
+    ac->done (session, ac->user_data);
+  g_object_unref (ac->session);
+  g_free (ac);
+}
+
+static gboolean
+async_close_timeout (gpointer data)
+{
+  GstResilientSession *session = data;
+
+  GST_INFO_OBJECT (session, "no answer to TEARDOWN, closing anyway");
+  async_close_finish (session);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+async_close_begin (gpointer data)
+{
+  AsyncClose *ac = data;
+  GstResilientSession *session = ac->session;
+  gboolean done;
+
+  close_begin (session);
+  session->async_close = ac;
+  g_mutex_lock (&session->lock);
+  done = session->teardown_done;
+  g_mutex_unlock (&session->lock);
+  if (done)
+    async_close_finish (session);
+  else
+    ac->timeout = gst_resilient_io_context_add_timeout (session->io,
+        MAX (ac->timeout_ns / GST_MSECOND, 1), async_close_timeout, session,
+        NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_resilient_session_close_async (GstResilientSession * session,
+    guint64 teardown_timeout_ns, GFunc done, gpointer user_data)
+{
+  AsyncClose *ac;
+
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+
+  ac = g_new0 (AsyncClose, 1);
+  ac->session = g_object_ref (session);
+  ac->timeout_ns = teardown_timeout_ns;
+  ac->done = done;
+  ac->user_data = user_data;
+  /* no callback from now on, even before the I/O thread gets to it */
+  g_mutex_lock (&session->lock);
+  session->closed = TRUE;
+  g_mutex_unlock (&session->lock);
+  /* never from inside one of the session's own callbacks */
+  gst_resilient_io_context_invoke (session->io, async_close_begin, ac, NULL);
 }
 
 void

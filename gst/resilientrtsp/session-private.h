@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "connection.h"
 #include "natpunch.h"
+#include "stats.h"
 #include "udptransport.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ G_BEGIN_DECLS
 
 typedef struct _PendingRequest PendingRequest;
 typedef struct _StreamPriv StreamPriv;
+typedef struct _AsyncClose AsyncClose;
 typedef void (*ResponseHandler) (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response);
 
@@ -83,6 +85,7 @@ struct _GstResilientSession
   GstResilientAuth *auth;       /* NULL without credentials */
   gboolean authenticating;      /* a request was resent with credentials */
   GstResilientSessionState auth_prev_state;     /* the state before */
+  GError *initial_error;        /* open_after_failure: the first failure */
   guint redirects;
   GstRTSPMethod server_methods;
   gchar *session_id;
@@ -111,8 +114,12 @@ struct _GstResilientSession
   GSource *stall_source;
   gint64 last_rtp_us;           /* lock; monotonic time of the last RTP packet */
   guint recoveries;             /* lock */
+  GstResilientSetupTimes setup_times;   /* lock; the last connection attempt */
+  gint64 outage_start_us;       /* lock; monotonic µs, 0 = not in an outage */
+  gint64 outage_total_us;       /* lock; outages that ended */
   gboolean hold_packets;        /* PLAY in flight: queue packets until answered */
   GQueue held;                  /* HeldPacket*, I/O thread */
+  AsyncClose *async_close;       /* I/O thread; close_async in progress */
   gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
   gboolean channel_is_rtcp[256];
 };
@@ -157,6 +164,8 @@ G_GNUC_INTERNAL gboolean gst_resilient_session_udp_check (gpointer data);
 G_GNUC_INTERNAL void gst_resilient_session_nat_punch_start (GstResilientSession * session);
 /* session-play.c */
 G_GNUC_INTERNAL void gst_resilient_session_start_pause (GstResilientSession * session);
+/* session-play.c: closing — TEARDOWN if a session exists, else done */
+G_GNUC_INTERNAL void gst_resilient_session_close_teardown (GstResilientSession * session);
 /* session.c: hands the packets held while PLAY was in flight on */
 G_GNUC_INTERNAL void gst_resilient_session_release_held_packets (GstResilientSession * session);
 /* keepalive.c */

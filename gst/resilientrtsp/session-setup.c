@@ -291,6 +291,13 @@ on_setup_response (GstResilientSession * session, PendingRequest * req,
   guint pos;
 
   gst_rtsp_message_parse_response (response, &code, &reason, &version);
+  if (gst_resilient_session_is_closed (session)) {
+    /* closed while this SETUP was in flight: end what it made */
+    if (code != GST_RTSP_STS_OK ||
+        gst_resilient_session_check_session_header (session, response))
+      gst_resilient_session_close_teardown (session);
+    return;
+  }
   if (code != GST_RTSP_STS_OK) {
     GstRTSPLowerTrans next = next_transport (session, session->trying);
 

@@ -136,6 +136,7 @@ gst_resilient_session_init (GstResilientSession * session)
       g_ptr_array_new_with_free_func (gst_resilient_session_stream_free);
   session->next_cseq = 1;
   session->connect_us = -1;
+  gst_resilient_setup_times_init (&session->setup_times);
   session->retry_after = GST_CLOCK_TIME_NONE;
   session->session_timeout = DEFAULT_SESSION_TIMEOUT;
   memset (session->channel_map, -1, sizeof (session->channel_map));
@@ -175,6 +176,7 @@ gst_resilient_session_finalize (GObject * object)
   g_clear_pointer (&session->selected, g_ptr_array_unref);
   g_clear_pointer (&session->info, gst_resilient_sdp_info_free);
   g_clear_error (&session->setup_error);
+  g_clear_error (&session->initial_error);
   g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
   g_free (session->url);
   g_free (session->user);
@@ -237,6 +239,27 @@ gst_resilient_session_is_closed (GstResilientSession * session)
   return closed;
 }
 
+/* The stats' outage-ms, with session->lock: an outage runs from a failure
+ * the retry logic took on (RECOVERING with an attempt counted; the UDP→TCP
+ * switch is none) until the session plays, stops or fails. I/O thread. */
+static void
+track_outage (GstResilientSession * session, GstResilientSessionState state)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (state == GST_RESILIENT_SESSION_RECOVERING) {
+    if (session->outage_start_us == 0 &&
+        gst_resilient_retry_get_attempts (session->retry) > 0)
+      session->outage_start_us = now;
+  } else if (state == GST_RESILIENT_SESSION_READY && session->want_play) {
+    /* set up again, PLAY follows: the outage ends with its answer */
+  } else if (state != GST_RESILIENT_SESSION_AUTHENTICATING &&
+      session->outage_start_us != 0) {
+    session->outage_total_us += MAX (now - session->outage_start_us, 0);
+    session->outage_start_us = 0;
+  }
+}
+
 void
 gst_resilient_session_set_state (GstResilientSession * session,
     GstResilientSessionState state, const gchar * reason)
@@ -246,6 +269,7 @@ gst_resilient_session_set_state (GstResilientSession * session,
   g_mutex_lock (&session->lock);
   old = session->state;
   session->state = state;
+  track_outage (session, state);
   g_mutex_unlock (&session->lock);
 
   if (old == state)
@@ -389,6 +413,20 @@ gst_resilient_session_open (GstResilientSession * session)
 }
 
 void
+gst_resilient_session_open_after_failure (GstResilientSession * session,
+    const GError * error)
+{
+  g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
+  g_return_if_fail (error != NULL);
+
+  g_mutex_lock (&session->lock);
+  g_clear_error (&session->initial_error);
+  session->initial_error = g_error_copy (error);
+  g_mutex_unlock (&session->lock);
+  gst_resilient_session_enqueue (session, CMD_OPEN);
+}
+
+void
 gst_resilient_session_play (GstResilientSession * session)
 {
   g_return_if_fail (GST_IS_RESILIENT_SESSION (session));
@@ -475,6 +513,9 @@ prepare_url (GstResilientSession * session, const gchar * location,
 
   session->base_allowed = session->allowed;
   gst_resilient_retry_set_allowed (session->retry, session->allowed);
+  if (!session->established &&
+      (session->allowed & session->settings.first_transports))
+    session->allowed &= session->settings.first_transports;
   if ((session->allowed & (GST_RTSP_LOWER_TRANS_UDP |
               GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP)) == 0)
     goto no_transport;
@@ -518,6 +559,15 @@ start_open (GstResilientSession * session)
 
   session->redirects = 0;
   if (!prepare_url (session, session->settings.location, &error)) {
+    gst_resilient_session_fail (session, error);
+    return;
+  }
+  g_mutex_lock (&session->lock);
+  error = session->initial_error;
+  session->initial_error = NULL;
+  g_mutex_unlock (&session->lock);
+  if (error) {
+    /* the first attempt was made elsewhere: on to the retry logic */
     gst_resilient_session_fail (session, error);
     return;
   }
@@ -765,6 +815,10 @@ gst_resilient_session_send_request_full (GstResilientSession * session,
     req->timeout = gst_resilient_io_context_add_timeout (session->io,
         timeout_ms, request_timed_out, td, g_free);
   }
+  g_mutex_lock (&session->lock);
+  gst_resilient_setup_times_request_sent (&session->setup_times, method,
+      g_get_monotonic_time ());
+  g_mutex_unlock (&session->lock);
   GST_DEBUG_OBJECT (session, "sent %s %s (CSeq %u)",
       gst_rtsp_method_as_text (method), req->uri, req->cseq);
   g_hash_table_insert (session->pending, GUINT_TO_POINTER (req->cseq), req);
@@ -979,6 +1033,15 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
 
   g_hash_table_steal (session->pending, GUINT_TO_POINTER (req->cseq));
   gst_resilient_session_destroy_source (&req->timeout);
+  {
+    GstRTSPStatusCode code = 0;
+
+    gst_rtsp_message_parse_response (msg, &code, NULL, NULL);
+    g_mutex_lock (&session->lock);
+    gst_resilient_setup_times_request_answered (&session->setup_times,
+        req->method, code, g_get_monotonic_time ());
+    g_mutex_unlock (&session->lock);
+  }
   dispatch_response (session, req, msg);
   pending_request_free (req);
   gst_rtsp_message_free (msg);
@@ -1154,6 +1217,27 @@ on_accept_certificate (GTlsConnection * conn, GTlsCertificate * peer_cert,
       errors, session->user_data);
 }
 
+/* The connector's progress (DNS, TCP, proxy, TLS), for the stats' set-up
+ * times; on the I/O thread, while the connect attempt holds a reference. */
+static void
+on_connect_event (GSocketClientEvent event, GIOStream * connection,
+    gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  GSocketAddress *peer = NULL;
+
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    peer = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION
+        (connection), NULL);
+  g_mutex_lock (&session->lock);
+  gst_resilient_setup_times_connect_event (&session->setup_times, event,
+      g_get_monotonic_time ());
+  if (peer)
+    gst_resilient_setup_times_set_peer (&session->setup_times, peer);
+  g_mutex_unlock (&session->lock);
+  g_clear_object (&peer);
+}
+
 /* rtsps://, rtspsu://, rtspst:// */
 static gboolean
 url_uses_tls (const gchar * url)
@@ -1180,6 +1264,11 @@ gst_resilient_session_start_connect (GstResilientSession * session)
         NULL);
   prepare_auth (session);
   session->cancellable = g_cancellable_new ();
+  /* the stats' set-up breakdown is the newest attempt's */
+  g_mutex_lock (&session->lock);
+  gst_resilient_setup_times_start (&session->setup_times,
+      g_get_monotonic_time ());
+  g_mutex_unlock (&session->lock);
 
   /* borrowed: the connector copies what it keeps */
   gst_resilient_connect_options_init (&options);
@@ -1192,6 +1281,8 @@ gst_resilient_session_start_connect (GstResilientSession * session)
   options.proxy = session->settings.proxy;
   options.proxy_id = session->settings.proxy_id;
   options.proxy_pw = session->settings.proxy_pw;
+  options.event = on_connect_event;
+  options.event_data = session;
 
   GST_DEBUG_OBJECT (session, "connecting to %s:%u%s%s%s", session->host,
       session->port, session->tunnel ? " through an HTTP tunnel" : "",
@@ -1454,6 +1545,9 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
   guint64 punches = 0;
   gboolean learned = FALSE;
   guint i;
+  GstResilientSetupTimes setup_times;
+  GstStructure *setup;
+  gint64 outage_us;
   /* never the credentials of the location */
   gchar *url = session->settings.location ?
       gst_resilient_url_strip_credentials (session->settings.location, NULL,
@@ -1489,8 +1583,19 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
   }
   gst_structure_set (stats, "nat-punches", G_TYPE_UINT64, punches,
       "nat-learned-port", G_TYPE_BOOLEAN, learned, NULL);
+  setup_times = session->setup_times;
+  outage_us = session->outage_total_us + (session->outage_start_us ?
+      MAX (g_get_monotonic_time () - session->outage_start_us, 0) : 0);
   g_mutex_unlock (&session->lock);
   g_free (url);
+
+  /* the newest connection attempt's set-up times and peer */
+  setup = gst_resilient_setup_times_to_structure (&setup_times);
+  gst_structure_set (stats, "server-address", G_TYPE_STRING, setup_times.peer,
+      "via-proxy", G_TYPE_BOOLEAN, setup_times.via_proxy,
+      "outage-ms", G_TYPE_UINT64, (guint64) outage_us / 1000,
+      "setup", GST_TYPE_STRUCTURE, setup, NULL);
+  gst_structure_free (setup);
 
   if (conn) {
     gst_resilient_connection_get_stats (conn, &cstats);

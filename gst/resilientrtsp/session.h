@@ -52,6 +52,9 @@ typedef struct
   gchar *user_pw;
   gchar *user_agent;
   GstRTSPLowerTrans protocols;
+  /* racing (race.c): until the first PLAY is answered, offer only these
+   * of the allowed transports; 0 = no restriction. Recoveries use all. */
+  GstRTSPLowerTrans first_transports;
   guint64 udp_timeout_us;       /* no UDP data for this long after PLAY → retry over TCP; 0 = never */
   guint64 tcp_timeout_us;       /* per-request answer timeout; also the connect timeout */
   guint port_min, port_max;     /* UDP client ports, 0/0 = any */
@@ -157,6 +160,11 @@ GstResilientSession *gst_resilient_session_new (GstResilientIoContext * io,
 
 /* Any thread: enqueue commands. */
 G_GNUC_INTERNAL void gst_resilient_session_open (GstResilientSession * session);
+/* As _open (), for a session whose first attempt already failed elsewhere
+ * (a lost connection race) with @error: goes straight to the retry logic
+ * (retry-initial-connect), or to the error callback if it gives up. */
+G_GNUC_INTERNAL void gst_resilient_session_open_after_failure (GstResilientSession * session,
+    const GError * error);
 G_GNUC_INTERNAL void gst_resilient_session_play (GstResilientSession * session);
 /* PAUSE the playing session (PLAY resumes it); a session that is being
  * (re-)established stops at "ready" instead of playing. */
@@ -171,6 +179,17 @@ G_GNUC_INTERNAL void gst_resilient_session_pause (GstResilientSession * session)
  */
 G_GNUC_INTERNAL void gst_resilient_session_close (GstResilientSession * session,
     guint64 teardown_timeout_ns);
+
+/**
+ * gst_resilient_session_close_async:
+ * Any thread, the I/O thread included. As gst_resilient_session_close (),
+ * but returns at once: no callback runs any more from now on, TEARDOWN is
+ * sent if a session exists, and the connection and UDP sockets are closed
+ * when it is answered or after @teardown_timeout_ns. Then @done runs on
+ * the I/O thread (may be NULL). Takes a reference of its own.
+ */
+G_GNUC_INTERNAL void gst_resilient_session_close_async (GstResilientSession * session,
+    guint64 teardown_timeout_ns, GFunc done, gpointer user_data);
 
 /* Any thread. Sends an RTCP packet of stream @index to the server (UDP or
  * interleaved); dropped when not possible. @buf (transfer full). */

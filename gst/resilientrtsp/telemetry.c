@@ -672,7 +672,8 @@ static const struct
   {"recoveries_total", "Outages that ended with the stream playing again."},
   {"received_bytes_total", "RTP and RTCP bytes received."},
   {"received_packets_total", "RTP and RTCP packets received."},
-  {"received_frames_total", "Media frames received."},
+  {"received_frames_total",
+      "Buffers output on the stream pads (frames when depayloading)."},
 };
 
 static const Histogram *

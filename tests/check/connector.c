@@ -4,8 +4,9 @@
  * (GTlsServerConnection on a GThreadedSocketService, certificates made at
  * test time by the openssl CLI), tinyproxy (HTTP CONNECT, with and without
  * BasicAuth), microsocks (SOCKS5, with and without user/password), and fake
- * proxies for what real ones don't do (garbage, silence, Digest-only,
- * SOCKS4a).
+ * proxies for what real ones don't do (garbage, silence, unsupported
+ * authentication schemes, SOCKS4a, and — netfixture.c's mock — Digest
+ * authentication, which no Debian proxy a test can start speaks).
  *
  * Certificates and proxy processes come from netfixture.c.
  */
@@ -205,7 +206,7 @@ typedef enum
   FAKE_HTTP_GARBAGE,            /* answers CONNECT with an SSH banner */
   FAKE_HTTP_SILENT,             /* never answers */
   FAKE_HTTP_OK_ECHO,            /* 200, then echoes */
-  FAKE_HTTP_DIGEST_ONLY,        /* 407 asking for Digest */
+  FAKE_HTTP_NEGOTIATE_ONLY,     /* 407 asking for Negotiate or NTLM */
   FAKE_HTTP_EARLY_DATA,         /* 200 and bytes the server never sent */
   FAKE_SOCKS5_GARBAGE,          /* answers the SOCKS5 greeting with HTTP */
   FAKE_SOCKS4A_ECHO,            /* grants a SOCKS4a request, then echoes */
@@ -327,10 +328,10 @@ fake_handle (FakeServer * fs, GSocket * sock)
 {
   static const gchar banner[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
   static const gchar http_ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-  static const gchar digest[] =
+  static const gchar negotiate[] =
       "HTTP/1.1 407 Proxy Authentication Required\r\n"
-      "Proxy-Authenticate: Digest realm=\"fake\", nonce=\"0123456789\"\r\n"
-      "Content-Length: 0\r\n\r\n";
+      "Proxy-Authenticate: Negotiate\r\n"
+      "Proxy-Authenticate: NTLM\r\n" "Content-Length: 0\r\n\r\n";
   static const gchar early[] =
       "HTTP/1.1 200 Connection established\r\n\r\nRTSP/1.0 200 OK\r\n";
   static const gchar not_socks[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
@@ -353,8 +354,8 @@ fake_handle (FakeServer * fs, GSocket * sock)
       if (ok)
         echo_socket (fs, sock);
       break;
-    case FAKE_HTTP_DIGEST_ONLY:
-      ok = send_all (sock, digest, strlen (digest), fs->cancel);
+    case FAKE_HTTP_NEGOTIATE_ONLY:
+      ok = send_all (sock, negotiate, strlen (negotiate), fs->cancel);
       break;
     case FAKE_HTTP_EARLY_DATA:
       ok = send_all (sock, early, strlen (early), fs->cancel);
@@ -1033,6 +1034,163 @@ GST_START_TEST (test_tls_connection_framing)
 
 GST_END_TEST;
 
+/* ---- client certificates ---- */
+
+/* A GTlsInteraction that answers a certificate request with one
+ * certificate, as an application's would. */
+G_DECLARE_FINAL_TYPE (TestCertInteraction, test_cert_interaction, TEST,
+    CERT_INTERACTION, GTlsInteraction);
+
+struct _TestCertInteraction
+{
+  GTlsInteraction parent;
+  GTlsCertificate *cert;
+  gint requests;                /* atomic */
+};
+
+G_DEFINE_TYPE (TestCertInteraction, test_cert_interaction,
+    G_TYPE_TLS_INTERACTION);
+
+static GTlsInteractionResult
+test_cert_interaction_request_certificate (GTlsInteraction * interaction,
+    GTlsConnection * connection, GTlsCertificateRequestFlags flags,
+    GCancellable * cancellable, GError ** error)
+{
+  TestCertInteraction *self = TEST_CERT_INTERACTION (interaction);
+
+  g_atomic_int_inc (&self->requests);
+  g_tls_connection_set_certificate (connection, self->cert);
+  return G_TLS_INTERACTION_HANDLED;
+}
+
+static void
+test_cert_interaction_finalize (GObject * object)
+{
+  g_clear_object (&TEST_CERT_INTERACTION (object)->cert);
+  G_OBJECT_CLASS (test_cert_interaction_parent_class)->finalize (object);
+}
+
+static void
+test_cert_interaction_class_init (TestCertInteractionClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_cert_interaction_finalize;
+  G_TLS_INTERACTION_CLASS (klass)->request_certificate =
+      test_cert_interaction_request_certificate;
+}
+
+static void
+test_cert_interaction_init (TestCertInteraction * self)
+{
+}
+
+static TestCertInteraction *
+test_cert_interaction_new (const gchar * cert, const gchar * key)
+{
+  TestCertInteraction *i = g_object_new (test_cert_interaction_get_type (),
+      NULL);
+
+  i->cert = rr_net_load_certificate (cert, key);
+  return i;
+}
+
+static const gchar http_get[] = "GET / HTTP/1.0\r\n\r\n";
+
+/* A connection to the openssl server that must not get an answer: the
+ * server refuses in the handshake (the connector's error), or — TLS 1.3 —
+ * right after it, at the first read (what connection.c then does is done
+ * here). Returns the error, of class tls, saying @needle. */
+static void
+expect_refused (const GstResilientConnectOptions * o, guint16 port,
+    const gchar * needle)
+{
+  GError *err = NULL;
+  GIOStream *stream;
+
+  stream = connect_sync ("localhost", port, o, CONNECT_TIMEOUT_MS, &err);
+  if (stream != NULL) {
+    GError *gio_err = NULL;
+    gchar buf[64];
+    gssize n = -1;
+
+    g_socket_set_timeout (base_socket (stream), 30);
+    if (g_output_stream_write_all (g_io_stream_get_output_stream (stream),
+            http_get, strlen (http_get), NULL, NULL, &gio_err))
+      n = g_input_stream_read (g_io_stream_get_input_stream (stream), buf,
+          sizeof (buf), NULL, &gio_err);
+    fail_unless (n < 0, "the server answered");
+    err = gst_resilient_error_new_from_gio (gio_err, "reading from the server");
+    gst_resilient_connect_explain_error (stream, err, TRUE);
+    g_error_free (gio_err);
+    g_object_unref (stream);
+  }
+  GST_INFO ("error: %s", err->message);
+  fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_TLS), "%s", err->message);
+  fail_unless (strstr (err->message, needle) != NULL, "\"%s\" not in \"%s\"",
+      needle, err->message);
+  g_error_free (err);
+}
+
+/* openssl s_server requiring a client certificate: tls-interaction gives
+ * it; without one, or with one the server does not trust, a tls error
+ * that says so. */
+GST_START_TEST (test_tls_client_certificate)
+{
+  GTlsDatabase *db;
+  RrProxyProcess *srv;
+  TestCertInteraction *interaction;
+  GstResilientConnectOptions o;
+  GIOStream *stream;
+  GError *err = NULL;
+  gchar buf[13] = { 0, };
+  gsize n = 0;
+  guint16 port;
+
+  if (!rr_net_have_program ("openssl"))
+    return;
+  db = rr_net_load_ca_database ();
+  srv = rr_net_openssl_server_start ();
+  port = rr_net_proxy_get_port (srv);
+
+  options_init_tls (&o, db);
+
+  /* (the refusals first: after an accepted handshake GIO resumes the TLS
+   * session, and the server asks for no certificate again) */
+
+  /* none */
+  expect_refused (&o, port, "the server asked for a client certificate and "
+      "none was given: set tls-interaction");
+
+  /* one the server does not trust */
+  interaction = test_cert_interaction_new ("intruder.pem", "intruder.key");
+  o.tls_interaction = G_TLS_INTERACTION (interaction);
+  expect_refused (&o, port, "the server asked for a client certificate and "
+      "may have refused the one given");
+  fail_unless_equals_int (g_atomic_int_get (&interaction->requests), 1);
+  g_object_unref (interaction);
+
+  /* the certificate our CA signed: the server answers */
+  interaction = test_cert_interaction_new ("client.pem", "client.key");
+  o.tls_interaction = G_TLS_INTERACTION (interaction);
+  stream = connect_sync ("localhost", port, &o, CONNECT_TIMEOUT_MS, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (g_atomic_int_get (&interaction->requests), 1);
+  g_socket_set_timeout (base_socket (stream), 30);
+  fail_unless (g_output_stream_write_all (g_io_stream_get_output_stream
+          (stream), http_get, strlen (http_get), NULL, NULL, &err), "%s",
+      err ? err->message : "");
+  fail_unless (g_input_stream_read_all (g_io_stream_get_input_stream (stream),
+          buf, 12, &n, NULL, &err), "%s", err ? err->message : "");
+  fail_unless_equals_string (buf, "HTTP/1.0 200");
+  g_object_unref (stream);
+  g_object_unref (interaction);
+
+  rr_net_proxy_stop (srv);
+  g_object_unref (db);
+}
+
+GST_END_TEST;
+
 /* ---- HTTP proxies ---- */
 
 GST_START_TEST (test_http_proxy_tinyproxy)
@@ -1229,14 +1387,14 @@ GST_START_TEST (test_http_proxy_garbage)
   fail_unless (strstr (err->message, "SSH-2.0") != NULL, "%s", err->message);
   g_error_free (err);
 
-  /* what was sent: CONNECT for the server, Basic credentials */
+  /* what was sent: CONNECT for the server; no credentials to a proxy that
+   * never asked for them */
   request = fake_server_get_request (fs);
   fail_unless (g_str_has_prefix (request,
           "CONNECT cam.invalid:554 HTTP/1.1\r\n"), "%s", request);
   fail_unless (strstr (request, "\r\nHost: cam.invalid:554\r\n"));
-  /* base64 ("u:pw") */
-  fail_unless (strstr (request, "\r\nProxy-Authorization: Basic dTpwdw==\r\n"),
-      "%s", request);
+  fail_unless (strstr (request, "Proxy-Authorization") == NULL, "%s",
+      request);
   g_free (request);
 
   g_free (name);
@@ -1270,9 +1428,11 @@ GST_START_TEST (test_http_proxy_silent)
 
 GST_END_TEST;
 
-GST_START_TEST (test_http_proxy_digest_only)
+/* Only schemes we do not speak: one auth error listing them, nothing
+ * resent. */
+GST_START_TEST (test_http_proxy_unsupported_scheme)
 {
-  FakeServer *fs = fake_server_new (FAKE_HTTP_DIGEST_ONLY);
+  FakeServer *fs = fake_server_new (FAKE_HTTP_NEGOTIATE_ONLY);
   GstResilientConnectOptions o;
   GError *err;
   gchar *proxy;
@@ -1283,12 +1443,336 @@ GST_START_TEST (test_http_proxy_digest_only)
   o.proxy_id = (gchar *) "u";
   o.proxy_pw = (gchar *) "secret-pw";
   err = connect_expect_error ("127.0.0.1", 554, &o, CONNECT_TIMEOUT_MS,
-      "requires Digest authentication");
+      "requires Negotiate, NTLM authentication");
   fail_unless_equals_int (err->code, GST_RESILIENT_ERROR_AUTH);
   fail_unless (strstr (err->message, "secret-pw") == NULL);
   g_error_free (err);
+  fail_unless_equals_int (g_atomic_int_get (&fs->connections), 1);
   g_free (proxy);
   fake_server_free (fs);
+}
+
+GST_END_TEST;
+
+/* ---- Digest through netfixture.c's fake proxy (a mock: no Debian proxy a
+ * test can start speaks Digest); it checks each answer independently ---- */
+
+#define DIGEST_USER "alice"
+#define DIGEST_PW "Wonder-1and"
+
+/* CONNECT through a fake Digest proxy made from @config (user, target
+ * filled in here) with @password (NULL: no proxy credentials at all), to an
+ * echo server; bytes must come back when it connects. Returns whether it
+ * did, the proxy's log in @log. */
+static gboolean
+through_digest_proxy (RrDigestProxyConfig * config, const gchar * password,
+    gchar ** log, GError ** error)
+{
+  EchoServer *es = echo_server_new (NULL);
+  RrDigestProxy *dp;
+  GstResilientConnectOptions o;
+  GIOStream *stream;
+  gchar *proxy;
+
+  config->user = DIGEST_USER;
+  config->password = DIGEST_PW;
+  config->target_port = es->port;
+  dp = rr_net_digest_proxy_start (config);
+
+  gst_resilient_connect_options_init (&o);
+  proxy = g_strdup_printf ("http://127.0.0.1:%u",
+      rr_net_digest_proxy_get_port (dp));
+  o.proxy = proxy;
+  o.proxy_id = password ? (gchar *) DIGEST_USER : NULL;
+  o.proxy_pw = (gchar *) password;
+  stream = connect_sync ("127.0.0.1", es->port, &o, CONNECT_TIMEOUT_MS, error);
+  if (stream != NULL) {
+    assert_echo (stream);
+    g_object_unref (stream);
+    fail_unless_equals_int (g_atomic_int_get (&es->connections), 1);
+  }
+  *log = rr_net_digest_proxy_get_log (dp);
+  GST_INFO ("proxy log: %s", *log);
+
+  rr_net_digest_proxy_stop (dp);
+  echo_server_free (es);
+  g_free (proxy);
+  return stream != NULL;
+}
+
+/* MD5, the proxy keeps the connection open after the 407 (its 3000-byte
+ * body is skipped): the answer goes on the same connection. */
+GST_START_TEST (test_http_proxy_digest_md5_same_connection)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "MD5";
+  config.keep_alive = TRUE;
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 1:digest:200");
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* SHA-256, "Connection: close" after the 407: a new connection. */
+GST_START_TEST (test_http_proxy_digest_sha256_new_connection)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "SHA-256";
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 2:digest:200");
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* The 407 looks kept-alive but the proxy closes anyway (and names no
+ * algorithm: MD5): the CONNECT is sent once more on a new connection. */
+GST_START_TEST (test_http_proxy_digest_closed_silently)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.keep_alive = TRUE;
+  config.close_silently = TRUE;
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 2:digest:200");
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* A stale nonce: one more answer with the new nonce, on both kinds of
+ * connection. */
+GST_START_TEST (test_http_proxy_digest_stale)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "SHA-256";
+  config.keep_alive = TRUE;
+  config.stale_count = 1;
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 1:digest:407 1:digest:200");
+  g_free (log);
+
+  memset (&config, 0, sizeof (config));
+  config.algorithm = "MD5";
+  config.stale_count = 1;
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 2:digest:407 3:digest:200");
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* A proxy that calls every nonce stale: bounded (one resend, one more for
+ * the stale nonce), then one auth error. */
+GST_START_TEST (test_http_proxy_digest_stale_forever)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "SHA-256";
+  config.keep_alive = TRUE;
+  config.stale_count = G_MAXUINT;
+  fail_if (through_digest_proxy (&config, DIGEST_PW, &log, &err));
+  fail_unless_equals_string (log, "1:none:407 1:digest:407 1:digest:407");
+  fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_AUTH), "%s", err->message);
+  fail_unless (strstr (err->message, "declared the nonce stale again") !=
+      NULL, "%s", err->message);
+  g_error_free (err);
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* A wrong password: one answer, then one auth error naming the proxy and
+ * the scheme, without the credentials; no loop. */
+GST_START_TEST (test_http_proxy_digest_wrong_password)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "SHA-256";
+  config.keep_alive = TRUE;
+  fail_if (through_digest_proxy (&config, "Looking-Glass", &log, &err));
+  fail_unless_equals_string (log, "1:none:407 1:digest-bad(response):407");
+  fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_AUTH), "%s", err->message);
+  GST_INFO ("error: %s", err->message);
+  fail_unless (strstr (err->message, "rejected the credentials (Digest "
+          "SHA-256; 407 ") != NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "through http proxy 127.0.0.1:") !=
+      NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "Looking-Glass") == NULL);
+  fail_unless (strstr (err->message, DIGEST_USER) == NULL);
+  g_clear_error (&err);
+  g_free (log);
+
+  /* the same on a new connection */
+  memset (&config, 0, sizeof (config));
+  fail_if (through_digest_proxy (&config, "Looking-Glass", &log, &err));
+  fail_unless_equals_string (log, "1:none:407 2:digest-bad(response):407");
+  fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_AUTH), "%s", err->message);
+  g_error_free (err);
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* Basic and Digest offered (two Proxy-Authenticate headers): Digest. */
+GST_START_TEST (test_http_proxy_digest_preferred)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.algorithm = "MD5";
+  config.keep_alive = TRUE;
+  config.also_basic = TRUE;
+  fail_unless (through_digest_proxy (&config, DIGEST_PW, &log, &err), "%s",
+      err ? err->message : "");
+  fail_unless_equals_string (log, "1:none:407 1:digest:200");
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* No credentials configured: the auth error says what to set. */
+GST_START_TEST (test_http_proxy_digest_no_credentials)
+{
+  RrDigestProxyConfig config = { 0, };
+  GError *err = NULL;
+  gchar *log;
+
+  config.keep_alive = TRUE;
+  fail_if (through_digest_proxy (&config, NULL, &log, &err));
+  fail_unless_equals_string (log, "1:none:407");
+  fail_unless (g_error_matches (err, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_AUTH), "%s", err->message);
+  fail_unless (strstr (err->message, "set proxy-id and proxy-pw") != NULL,
+      "%s", err->message);
+  g_error_free (err);
+  g_free (log);
+}
+
+GST_END_TEST;
+
+/* Basic: the first CONNECT to a proxy carries no credentials; once it
+ * asked for Basic, later CONNECTs to it carry them at once; wrong ones are
+ * then rejected without a second try. */
+GST_START_TEST (test_http_proxy_basic_remembered)
+{
+  RrDigestProxyConfig config = { 0, };
+  EchoServer *es = echo_server_new (NULL);
+  RrDigestProxy *dp;
+  GstResilientConnectOptions o;
+  GIOStream *stream;
+  GError *err = NULL;
+  gchar *proxy, *log;
+
+  config.user = DIGEST_USER;
+  config.password = DIGEST_PW;
+  config.basic_only = TRUE;
+  config.keep_alive = TRUE;
+  config.target_port = es->port;
+  dp = rr_net_digest_proxy_start (&config);
+  gst_resilient_connect_options_init (&o);
+  proxy = g_strdup_printf ("http://" DIGEST_USER ":" DIGEST_PW
+      "@127.0.0.1:%u", rr_net_digest_proxy_get_port (dp));
+  o.proxy = proxy;
+
+  stream = connect_sync ("127.0.0.1", es->port, &o, CONNECT_TIMEOUT_MS, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  assert_echo (stream);
+  g_object_unref (stream);
+  log = rr_net_digest_proxy_get_log (dp);
+  fail_unless_equals_string (log, "1:none:407 1:basic:200");
+  g_free (log);
+
+  stream = connect_sync ("127.0.0.1", es->port, &o, CONNECT_TIMEOUT_MS, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  assert_echo (stream);
+  g_object_unref (stream);
+  log = rr_net_digest_proxy_get_log (dp);
+  fail_unless_equals_string (log, "1:none:407 1:basic:200 2:basic:200");
+  g_free (log);
+
+  o.proxy_id = (gchar *) DIGEST_USER;
+  o.proxy_pw = (gchar *) "Looking-Glass";
+  err = connect_expect_error ("127.0.0.1", es->port, &o, CONNECT_TIMEOUT_MS,
+      "rejected the credentials (Basic; 407 ");
+  fail_unless_equals_int (err->code, GST_RESILIENT_ERROR_AUTH);
+  fail_unless (strstr (err->message, "Looking-Glass") == NULL);
+  g_error_free (err);
+  log = rr_net_digest_proxy_get_log (dp);
+  fail_unless_equals_string (log,
+      "1:none:407 1:basic:200 2:basic:200 3:basic-bad:407");
+  g_free (log);
+
+  g_free (proxy);
+  rr_net_digest_proxy_stop (dp);
+  echo_server_free (es);
+}
+
+GST_END_TEST;
+
+/* rtsps through the Digest proxy: TLS end to end after the 407. */
+GST_START_TEST (test_http_proxy_digest_tls)
+{
+  GTlsCertificate *cert = rr_net_load_certificate ("server.pem", "server.key");
+  GTlsDatabase *db = rr_net_load_ca_database ();
+  EchoServer *es = echo_server_new (cert);
+  RrDigestProxyConfig config = { 0, };
+  RrDigestProxy *dp;
+  GstResilientConnectOptions o;
+  GIOStream *stream;
+  GError *err = NULL;
+  gchar *proxy, *log;
+
+  config.user = DIGEST_USER;
+  config.password = DIGEST_PW;
+  config.algorithm = "SHA-256";
+  config.keep_alive = TRUE;
+  config.target_port = es->port;
+  dp = rr_net_digest_proxy_start (&config);
+  options_init_tls (&o, db);
+  proxy = g_strdup_printf ("127.0.0.1:%u", rr_net_digest_proxy_get_port (dp));
+  o.proxy = proxy;
+  o.proxy_id = (gchar *) DIGEST_USER;
+  o.proxy_pw = (gchar *) DIGEST_PW;
+  stream = connect_sync ("localhost", es->port, &o, CONNECT_TIMEOUT_MS, &err);
+  fail_unless (stream != NULL, "%s", err ? err->message : "");
+  fail_unless (G_IS_TLS_CLIENT_CONNECTION (stream));
+  assert_echo (stream);
+  g_object_unref (stream);
+  log = rr_net_digest_proxy_get_log (dp);
+  fail_unless_equals_string (log, "1:none:407 1:digest:200");
+  g_free (log);
+
+  g_free (proxy);
+  rr_net_digest_proxy_stop (dp);
+  echo_server_free (es);
+  g_object_unref (db);
+  g_object_unref (cert);
 }
 
 GST_END_TEST;
@@ -1613,16 +2097,30 @@ connector_suite (void)
   tcase_add_test (tc_tls, test_tls_accept_certificate);
   tcase_add_test (tc_tls, test_tls_not_tls);
   tcase_add_test (tc_tls, test_tls_connection_framing);
+  tcase_add_test (tc_tls, test_tls_client_certificate);
 
   suite_add_tcase (s, tc_proxy);
   tcase_add_unchecked_fixture (tc_proxy, rr_net_setup, rr_net_teardown);
+  /* every test starts knowing no proxy (CK_FORK=no runs share a process) */
+  tcase_add_checked_fixture (tc_proxy, gst_resilient_connect_forget_proxies,
+      NULL);
   tcase_add_test (tc_proxy, test_http_proxy_tinyproxy);
   tcase_add_test (tc_proxy, test_http_proxy_tinyproxy_auth);
   tcase_add_test (tc_proxy, test_http_proxy_forbidden_port);
   tcase_add_test (tc_proxy, test_http_proxy_tls);
   tcase_add_test (tc_proxy, test_http_proxy_garbage);
   tcase_add_test (tc_proxy, test_http_proxy_silent);
-  tcase_add_test (tc_proxy, test_http_proxy_digest_only);
+  tcase_add_test (tc_proxy, test_http_proxy_unsupported_scheme);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_md5_same_connection);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_sha256_new_connection);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_closed_silently);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_stale);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_stale_forever);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_wrong_password);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_preferred);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_no_credentials);
+  tcase_add_test (tc_proxy, test_http_proxy_basic_remembered);
+  tcase_add_test (tc_proxy, test_http_proxy_digest_tls);
   tcase_add_test (tc_proxy, test_http_proxy_early_data);
   tcase_add_test (tc_proxy, test_proxy_unreachable);
   tcase_add_test (tc_proxy, test_default_resolver);

@@ -320,6 +320,76 @@ GST_START_TEST (test_no_attempts)
 
 GST_END_TEST;
 
+/* progress holds the next start back; a stuck attempt lets it go */
+GST_START_TEST (test_progress_delays_next)
+{
+  GstResilientRacer *racer =
+      racer_with (GST_RESILIENT_RACE_FIRST_WINS, 100 * MS, 0, 3);
+
+  gst_resilient_racer_begin (racer, T0);
+  assert_actions (racer, T0, "S1");
+  /* connected at 60 ms, answered at 150 ms: no second attempt yet */
+  gst_resilient_racer_progress (racer, 1, T0 + 60 * MS, GST_CLOCK_TIME_NONE);
+  assert_actions (racer, T0 + 100 * MS, "");
+  /* a longer patience holds it back further (negotiating); the latest
+   * progress decides, also when its patience is shorter (PLAY answered:
+   * only the stagger for the data) */
+  gst_resilient_racer_progress (racer, 1, T0 + 70 * MS, 500 * MS);
+  fail_unless_equals_uint64 (gst_resilient_racer_next_wakeup (racer),
+      T0 + 570 * MS);
+  gst_resilient_racer_progress (racer, 1, T0 + 80 * MS, 10 * MS);
+  fail_unless_equals_uint64 (gst_resilient_racer_next_wakeup (racer),
+      T0 + 90 * MS);
+  gst_resilient_racer_progress (racer, 1, T0 + 85 * MS, 500 * MS);
+  assert_actions (racer, T0 + 500 * MS, "");
+  gst_resilient_racer_progress (racer, 1, T0 + 550 * MS, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_uint64 (gst_resilient_racer_next_wakeup (racer),
+      T0 + 650 * MS);
+  assert_actions (racer, T0 + 649 * MS, "");
+  /* then nothing for a stagger (PLAY answered, no data): 2 starts */
+  assert_actions (racer, T0 + 650 * MS, "S2");
+  /* progress of an attempt that is not running changes nothing */
+  gst_resilient_racer_progress (racer, 3, T0 + 660 * MS, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_uint64 (gst_resilient_racer_next_wakeup (racer),
+      T0 + 750 * MS);
+  gst_resilient_racer_data (racer, 2, T0 + 700 * MS);
+  assert_actions (racer, T0 + 700 * MS, "W2 C1 D2");
+  gst_resilient_racer_free (racer);
+}
+
+GST_END_TEST;
+
+/* a fail-fast failure ends the race at once with its own error */
+GST_START_TEST (test_abort_ends_race)
+{
+  GstResilientRacer *racer =
+      racer_with (GST_RESILIENT_RACE_FIRST_WINS, 100 * MS, 0, 3);
+  GError *e = err (GST_RESILIENT_ERROR_AUTH, "401 Unauthorized");
+  GError *got;
+
+  gst_resilient_racer_begin (racer, T0);
+  assert_actions (racer, T0, "S1");
+  assert_actions (racer, T0 + 100 * MS, "S2");
+  fail_attempt (racer, 2, GST_RESILIENT_ERROR_REFUSED, "refused",
+      T0 + 110 * MS);
+  assert_actions (racer, T0 + 110 * MS, "S3");
+  gst_resilient_racer_abort (racer, 1, e, T0 + 120 * MS);
+  g_error_free (e);
+  assert_actions (racer, T0 + 120 * MS, "C3 F");
+  fail_unless (gst_resilient_racer_is_over (racer));
+  got = gst_resilient_racer_take_error (racer);
+  fail_unless (g_error_matches (got, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_AUTH));
+  fail_unless_equals_string (got->message, "401 Unauthorized");
+  g_error_free (got);
+  /* nothing after the end */
+  gst_resilient_racer_data (racer, 3, T0 + 130 * MS);
+  assert_actions (racer, T0 + 130 * MS, "");
+  gst_resilient_racer_free (racer);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_mode_enum)
 {
   GEnumClass *klass = g_type_class_ref (GST_TYPE_RESILIENT_RACE_MODE);
@@ -352,6 +422,8 @@ racer_suite (void)
   tcase_add_test (tc, test_last_wins_ends_on_failures);
   tcase_add_test (tc, test_all_fail_one_error);
   tcase_add_test (tc, test_no_attempts);
+  tcase_add_test (tc, test_progress_delays_next);
+  tcase_add_test (tc, test_abort_ends_race);
   tcase_add_test (tc, test_mode_enum);
   return s;
 }

@@ -676,6 +676,30 @@ GST_START_TEST (test_stats_structure)
           "resilientrtsp_received_frames_total{element=\"a\","
           "location=\"rtsp://h/a\"}"));
   exposition_free (e);
+
+  /* the element's stats carry frames-received (buffers output on its
+   * pads): the source gets a frames series, counted as a delta */
+  stats = gst_structure_new ("resilientrtsp-stats",
+      "bytes-received", G_TYPE_UINT64, (guint64) 20000,
+      "packets-received", G_TYPE_UINT64, (guint64) 100,
+      "frames-received", G_TYPE_UINT64, (guint64) 30, NULL);
+  gst_resilient_telemetry_source_stats (a, stats);
+  gst_structure_set (stats, "frames-received", G_TYPE_UINT64, (guint64) 45,
+      NULL);
+  gst_resilient_telemetry_source_stats (a, stats);
+  gst_structure_free (stats);
+  text = gst_resilient_telemetry_render_metrics ();
+  e = parse_exposition (text);
+  g_free (text);
+  fail_unless_equals_int (value_of (e,
+          "resilientrtsp_received_frames_total{element=\"a\","
+          "location=\"rtsp://h/a\"}"), 45);
+  fail_unless_equals_int (value_of (e,
+          "resilientrtsp_process_received_frames_total"), 45);
+  fail_unless_equals_int (value_of (e,
+          "resilientrtsp_received_bytes_total{element=\"a\","
+          "location=\"rtsp://h/a\"}"), 20000);
+  exposition_free (e);
   gst_resilient_telemetry_source_unregister (a);
 }
 

@@ -64,6 +64,7 @@ struct _RrTestServer
 {
   /* set in _new, read-only afterwards (until _free) */
   GstRTSPServer *server;
+  gboolean unshared;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -78,6 +79,7 @@ struct _RrTestServer
   guint session_timeout;        /* 0: gst-rtsp-server's default */
   gboolean strict_timeout;
   gboolean tls;                 /* rtsps */
+  gboolean tls_client_auth;     /* client certificates required */
 
   GMutex lock;
   GCond cond;
@@ -305,6 +307,19 @@ on_new_session (GstRTSPClient * client, GstRTSPSession * session,
     gst_rtsp_session_set_timeout (session, s->session_timeout);
 }
 
+/* gst-rtsp-server 1.22 (with glib-networking 2.74) keeps the socket of a
+ * client whose TLS handshake failed (no client certificate, or one that is
+ * not trusted) open after it closed that client (checked: the socket stays
+ * ESTABLISHED, the request unread), so the peer waits forever. A real
+ * server closes it; so do we, once the client is closed: a shutdown, which
+ * leaves the descriptor to its owners (closing it under them made GLib
+ * warn, once in a few runs under ASan). */
+static void
+on_client_closed (GstRTSPClient * client, gpointer user_data)
+{
+  g_socket_shutdown (G_SOCKET (user_data), TRUE, TRUE, NULL);
+}
+
 static void
 on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
     gpointer user_data)
@@ -314,6 +329,14 @@ on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
   g_mutex_lock (&s->lock);
   s->connections++;
   g_mutex_unlock (&s->lock);
+  if (s->tls_client_auth) {
+    GstRTSPConnection *conn = gst_rtsp_client_get_connection (client);
+    GSocket *sock = conn ? gst_rtsp_connection_get_read_socket (conn) : NULL;
+
+    if (sock != NULL)
+      g_signal_connect_data (client, "closed", G_CALLBACK (on_client_closed),
+          g_object_ref (sock), (GClosureNotify) g_object_unref, 0);
+  }
   g_signal_connect (client, "send-message", G_CALLBACK (on_send_message),
       user_data);
   g_signal_connect (client, "new-session", G_CALLBACK (on_new_session),
@@ -411,7 +434,7 @@ make_factory (RrTestServer * s, const gchar * launch,
   GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new ();
 
   gst_rtsp_media_factory_set_launch (factory, launch);
-  gst_rtsp_media_factory_set_shared (factory, TRUE);
+  gst_rtsp_media_factory_set_shared (factory, !s->unshared);
   gst_rtsp_media_factory_set_latency (factory, 50);
   gst_rtsp_media_factory_set_protocols (factory, protocols);
   gst_rtsp_media_factory_set_address_pool (factory, pool);
@@ -457,11 +480,27 @@ setup_auth (GstRTSPServer * server, const gchar * user, const gchar * password,
   g_object_unref (auth);
 }
 
+/* glib-networking's server connections emit accept-certificate for every
+ * client certificate, errors or not (checked: flags 0 for one the database
+ * validates), and GstRTSPAuth answers FALSE when no handler does: accept
+ * what the database validated. */
+static gboolean
+on_accept_client_certificate (GstRTSPAuth * auth, GTlsConnection * conn,
+    GTlsCertificate * peer_cert, GTlsCertificateFlags errors,
+    gpointer user_data)
+{
+  GST_DEBUG ("client certificate: errors 0x%x", errors);
+  return errors == 0;
+}
+
 /* rtsps: the certificate goes on the server's GstRTSPAuth; without
  * credentials configured, an auth that lets everyone in (a default token
- * with the role the factories require). */
+ * with the role the factories require). With @client_database, clients
+ * must present a certificate it validates (gst-rtsp-server sets the
+ * database and the mode on each TLS connection). */
 static void
-setup_tls (GstRTSPServer * server, GTlsCertificate * certificate)
+setup_tls (GstRTSPServer * server, GTlsCertificate * certificate,
+    GTlsDatabase * client_database)
 {
   GstRTSPAuth *auth = gst_rtsp_server_get_auth (server);
 
@@ -475,6 +514,13 @@ setup_tls (GstRTSPServer * server, GTlsCertificate * certificate)
     gst_rtsp_server_set_auth (server, auth);
   }
   gst_rtsp_auth_set_tls_certificate (auth, certificate);
+  if (client_database != NULL) {
+    gst_rtsp_auth_set_tls_database (auth, client_database);
+    gst_rtsp_auth_set_tls_authentication_mode (auth,
+        G_TLS_AUTHENTICATION_REQUIRED);
+    g_signal_connect (auth, "accept-certificate",
+        G_CALLBACK (on_accept_client_certificate), NULL);
+  }
   g_object_unref (auth);
 }
 
@@ -589,6 +635,7 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   s->last_request = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
   s->session_timeout = config->session_timeout;
+  s->unshared = config->unshared;
   s->strict_timeout = config->strict_session_timeout;
   s->header_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
@@ -604,6 +651,7 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
   /* factories require a role when the server has a GstRTSPAuth */
   with_auth = config->user != NULL || config->tls_certificate != NULL;
   s->tls = config->tls_certificate != NULL;
+  s->tls_client_auth = s->tls && config->tls_client_database != NULL;
 
   s->server = gst_rtsp_server_new ();
   gst_rtsp_server_set_address (s->server, s->address);
@@ -618,7 +666,8 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
     setup_auth (s->server, config->user, config->password,
         config->auth_methods);
   if (config->tls_certificate)
-    setup_tls (s->server, config->tls_certificate);
+    setup_tls (s->server, config->tls_certificate,
+        config->tls_client_database);
   g_signal_connect (s->server, "client-connected",
       G_CALLBACK (on_client_connected), s);
 
@@ -1020,6 +1069,16 @@ rr_test_server_thaw (RrTestServer * s)
   s->frozen = FALSE;
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
+}
+
+guint
+rr_test_server_count_sessions (RrTestServer * s)
+{
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (s->server);
+  guint n = gst_rtsp_session_pool_get_n_sessions (pool);
+
+  g_object_unref (pool);
+  return n;
 }
 
 guint

@@ -63,6 +63,17 @@ typedef struct
    * (g_tls_certificate_new_from_files); NULL → plain RTSP. With it every
    * connection speaks TLS and rr_test_server_get_url() gives rtsps:// URLs. */
   GTlsCertificate *tls_certificate;
+  /* with tls_certificate: every client must present a certificate that
+   * this database (e.g. the test CA) validates
+   * (G_TLS_AUTHENTICATION_REQUIRED); the handshake fails otherwise. NULL:
+   * no client certificate asked for. */
+  GTlsDatabase *tls_client_database;
+  /* every session gets its own media (encoder) instead of the shared one.
+   * gst-rtsp-server 1.22's shared media is fragile when two clients set up
+   * and tear down at the same moment (as a connection race does): seen are
+   * an assertion in gst_rtsp_media_get_rates() that aborts the process and
+   * a stream that never sends its second track's RTP. */
+  gboolean unshared;
 } RrTestServerConfig;
 
 /* Starts the server; a NULL config gives the defaults (audio on, all
@@ -96,6 +107,10 @@ guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
 /* Client connections accepted so far (an HTTP tunnel makes two: its GET
  * and its POST). */
 guint rr_test_server_count_connections (RrTestServer * server);
+
+/* RTSP sessions alive in the server now (set up, not torn down or
+ * expired). */
+guint rr_test_server_count_sessions (RrTestServer * server);
 
 /* Sessions expired so far (strict timeout, or gst-rtsp-server's cleanup). */
 guint rr_test_server_count_expired (RrTestServer * server);

@@ -264,6 +264,38 @@ GST_START_TEST (test_dummy_refreshes_without_rtcp)
 
 GST_END_TEST;
 
+/* The racing headline: a firewall drops the server's UDP (nat-method=none
+ * opens no mapping), UDP and TCP are allowed (the default): the UDP
+ * attempt plays but gets nothing, the TCP attempt started a stagger later
+ * wins, and the stream plays over TCP long before `timeout` (set to an
+ * hour here, so a switch could not be what saved it). */
+GST_START_TEST (test_udp_blocked_tcp_wins_the_race)
+{
+  Server *server = server_start ();
+  guint64 dropped = router_counter (UNSOLICITED);
+  RrPipeline *p = rr_pipeline_new (server->url, "nat-method", 0,
+      "timeout", (guint64) 3600 * G_USEC_PER_SEC, NULL);
+  GstStructure *stats = NULL;
+  guint attempts = 0;
+
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, N_STREAMS, 10), "%s",
+      p->error ? p->error->message : "no data");
+  g_object_get (p->src, "stats", &stats, NULL);
+  fail_unless_equals_string (gst_structure_get_string (stats, "transport"),
+      "tcp");
+  fail_unless (gst_structure_get_uint (stats, "race-attempts", &attempts));
+  fail_unless_equals_int (attempts, 2);
+  gst_structure_free (stats);
+  /* the UDP attempt did play: its RTP died at the router */
+  fail_unless (router_counter (UNSOLICITED) > dropped);
+  fail_unless (p->error == NULL);
+  rr_pipeline_free (p);
+  server_stop (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 resilientrtspsrc_nat_suite (void)
 {
@@ -274,6 +306,7 @@ resilientrtspsrc_nat_suite (void)
   tcase_add_test (tc, test_default_dummy_gets_through);
   tcase_add_test (tc, test_none_is_dropped_at_the_nat);
   tcase_add_test (tc, test_dummy_refreshes_without_rtcp);
+  tcase_add_test (tc, test_udp_blocked_tcp_wins_the_race);
   return s;
 }
 

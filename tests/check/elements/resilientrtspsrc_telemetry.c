@@ -154,6 +154,10 @@ GST_START_TEST (test_scrape_playing_then_server_gone)
   series = g_strdup_printf ("resilientrtsp_received_packets_total{%s}", labels);
   fail_unless (sample_value (text, series) > 0);
   g_free (series);
+  /* buffers output on the pads (the stats' frames-received) */
+  series = g_strdup_printf ("resilientrtsp_received_frames_total{%s}", labels);
+  fail_unless (sample_value (text, series) > 0, "%s", text);
+  g_free (series);
   series = g_strdup_printf ("resilientrtsp_connect_latency_seconds_count{%s}",
       labels);
   fail_unless_equals_float (sample_value (text, series), 1);
@@ -209,6 +213,8 @@ GST_START_TEST (test_scrape_playing_then_server_gone)
   fail_if (strstr (text, labels) != NULL, "%s", text);
   fail_unless (sample_value (text,
           "resilientrtsp_process_received_bytes_total") > 0);
+  fail_unless (sample_value (text,
+          "resilientrtsp_process_received_frames_total") > 0);
   fail_unless_equals_float (sample_value (text,
           "resilientrtsp_process_connect_latency_seconds_count"), 1);
   fail_unless (sample_value (text,

@@ -1,9 +1,11 @@
 /* resilientrtsp tests
  * elements/resilientrtspsrc_tls.c: rtsps against the real test server with
- * a certificate made at test time (openssl CLI), and plain RTSP through
- * real proxies started by the test: tinyproxy (HTTP CONNECT, BasicAuth) and
- * microsocks (SOCKS5, user/password). Certificates and proxy processes come
- * from ../netfixture.c.
+ * a certificate made at test time (openssl CLI), also with a client
+ * certificate required (given through tls-interaction), and plain RTSP
+ * through real proxies started by the test: tinyproxy (HTTP CONNECT,
+ * BasicAuth) and microsocks (SOCKS5, user/password), and netfixture's fake
+ * Digest HTTP proxy (a mock: no Debian proxy a test can start speaks
+ * Digest). Certificates and proxy processes come from ../netfixture.c.
  */
 #include <gst/check/gstcheck.h>
 #include <string.h>
@@ -218,6 +220,170 @@ GST_START_TEST (test_rtsps_accept_certificate)
 
 GST_END_TEST;
 
+/* ---- client certificates (tls-interaction) ---- */
+
+/* A GTlsInteraction that answers the server's certificate request with one
+ * certificate, as an application's would. */
+G_DECLARE_FINAL_TYPE (RrCertInteraction, rr_cert_interaction, RR,
+    CERT_INTERACTION, GTlsInteraction);
+
+struct _RrCertInteraction
+{
+  GTlsInteraction parent;
+  GTlsCertificate *cert;
+  gint requests;                /* atomic */
+};
+
+G_DEFINE_TYPE (RrCertInteraction, rr_cert_interaction, G_TYPE_TLS_INTERACTION);
+
+/* glib-networking calls it from its handshake thread (through the
+ * interaction's main context) when the server asks for a certificate and
+ * the connection has none. */
+static GTlsInteractionResult
+rr_cert_interaction_request_certificate (GTlsInteraction * interaction,
+    GTlsConnection * connection, GTlsCertificateRequestFlags flags,
+    GCancellable * cancellable, GError ** error)
+{
+  RrCertInteraction *self = RR_CERT_INTERACTION (interaction);
+
+  g_atomic_int_inc (&self->requests);
+  g_tls_connection_set_certificate (connection, self->cert);
+  return G_TLS_INTERACTION_HANDLED;
+}
+
+static void
+rr_cert_interaction_finalize (GObject * object)
+{
+  g_clear_object (&RR_CERT_INTERACTION (object)->cert);
+  G_OBJECT_CLASS (rr_cert_interaction_parent_class)->finalize (object);
+}
+
+static void
+rr_cert_interaction_class_init (RrCertInteractionClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rr_cert_interaction_finalize;
+  G_TLS_INTERACTION_CLASS (klass)->request_certificate =
+      rr_cert_interaction_request_certificate;
+}
+
+static void
+rr_cert_interaction_init (RrCertInteraction * self)
+{
+}
+
+static RrCertInteraction *
+cert_interaction_new (const gchar * cert_file, const gchar * key_file)
+{
+  RrCertInteraction *i = g_object_new (rr_cert_interaction_get_type (), NULL);
+
+  i->cert = rr_net_load_certificate (cert_file, key_file);
+  return i;
+}
+
+/* rtsps to a server that requires a client certificate signed by our CA. */
+static RrTestServer *
+client_cert_server_new (void)
+{
+  RrTestServerConfig config = { 0, };
+  RrTestServer *server;
+
+  config.tls_certificate = rr_net_load_certificate ("server.pem",
+      "server.key");
+  config.tls_client_database = rr_net_load_ca_database ();
+  server = rr_test_server_new (&config);
+  g_object_unref (config.tls_certificate);
+  g_object_unref (config.tls_client_database);
+  return server;
+}
+
+/* The client certificate comes from tls-interaction: plays, over UDP and
+ * over TCP inside the TLS connection. */
+GST_START_TEST (test_rtsps_client_certificate)
+{
+  RrTestServer *server = client_cert_server_new ();
+  GTlsDatabase *db = rr_net_load_ca_database ();
+  RrCertInteraction *interaction = cert_interaction_new ("client.pem",
+      "client.key");
+  gchar *url = rr_test_server_get_url (server, "/video");
+  RrPipeline *p;
+
+  p = rr_pipeline_new (url, "tls-database", db, "tls-interaction",
+      interaction, NULL);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, 1, 10), "no buffers");
+  fail_unless (p->error == NULL);
+  fail_unless (g_atomic_int_get (&interaction->requests) >= 1);
+  rr_pipeline_free (p);
+  g_free (url);
+
+  url = url_with_scheme (server, "rtspst", "/video");
+  p = rr_pipeline_new (url, "tls-database", db, "tls-interaction",
+      interaction, NULL);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, 1, 10), "no buffers");
+  fail_unless (p->error == NULL);
+  rr_pipeline_free (p);
+  g_free (url);
+
+  g_object_unref (interaction);
+  g_object_unref (db);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* No tls-interaction (so no client certificate): one tls error, no retry,
+ * no hang. */
+GST_START_TEST (test_rtsps_client_certificate_missing)
+{
+  RrTestServer *server = client_cert_server_new ();
+  GTlsDatabase *db = rr_net_load_ca_database ();
+  gchar *url = rr_test_server_get_url (server, "/video");
+  RrPipeline *p;
+
+  p = rr_pipeline_new (url, "tls-database", db, NULL);
+  rr_pipeline_play (p);
+  assert_tls_error (p, "the server asked for a client certificate and none "
+      "was given: set tls-interaction");
+  GST_INFO ("error: %s", p->error->message);
+  rr_pipeline_free (p);
+
+  g_free (url);
+  g_object_unref (db);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* A client certificate the server does not trust (self-signed): one tls
+ * error too (under TLS 1.3 the server closes the connection after the
+ * handshake, without an answer). */
+GST_START_TEST (test_rtsps_client_certificate_untrusted)
+{
+  RrTestServer *server = client_cert_server_new ();
+  GTlsDatabase *db = rr_net_load_ca_database ();
+  RrCertInteraction *interaction = cert_interaction_new ("intruder.pem",
+      "intruder.key");
+  gchar *url = rr_test_server_get_url (server, "/video");
+  RrPipeline *p;
+
+  p = rr_pipeline_new (url, "tls-database", db, "tls-interaction",
+      interaction, NULL);
+  rr_pipeline_play (p);
+  assert_tls_error (p, "the server asked for a client certificate and may "
+      "have refused the one given");
+  GST_INFO ("error: %s", p->error->message);
+  fail_unless (g_atomic_int_get (&interaction->requests) >= 1);
+  rr_pipeline_free (p);
+
+  g_free (url);
+  g_object_unref (interaction);
+  g_object_unref (db);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* ---- proxies (protocols=tcp: the media goes through the proxy too) ---- */
 
 GST_START_TEST (test_http_proxy)
@@ -289,6 +455,70 @@ GST_START_TEST (test_http_proxy_auth)
 
   g_free (proxy);
   rr_net_proxy_stop (tp);
+  g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* Through netfixture's fake Digest proxy (SHA-256, kept-alive 407s): plays;
+ * a wrong password is one auth error, with no loop. */
+GST_START_TEST (test_http_proxy_digest)
+{
+  RrTestServer *server = rr_test_server_new (NULL);
+  RrDigestProxyConfig config = { 0, };
+  RrDigestProxy *dp;
+  gchar *url, *proxy, *log;
+  RrPipeline *p;
+
+  url = rr_test_server_get_url (server, "/video");
+  config.user = "alice";
+  config.password = "Wonder-1and";
+  config.algorithm = "SHA-256";
+  config.keep_alive = TRUE;
+  config.target_port = rr_test_server_get_port (server);
+  dp = rr_net_digest_proxy_start (&config);
+  proxy = g_strdup_printf ("http://127.0.0.1:%u",
+      rr_net_digest_proxy_get_port (dp));
+
+  p = rr_pipeline_new (url, "proxy", proxy, "proxy-id", "alice", "proxy-pw",
+      "Wonder-1and", "protocols", GST_RTSP_LOWER_TRANS_TCP, NULL);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_buffers (p, 1, 10), "no buffers");
+  fail_unless (p->error == NULL);
+  rr_pipeline_free (p);
+  log = rr_net_digest_proxy_get_log (dp);
+  GST_INFO ("proxy log: %s", log);
+  fail_unless (strstr (log, ":none:407 1:digest:200") != NULL, "%s", log);
+  fail_unless (strstr (log, "-bad") == NULL, "%s", log);
+  g_free (log);
+  rr_net_digest_proxy_stop (dp);
+
+  /* wrong credentials: an auth error, at once (auth is fail-fast) */
+  dp = rr_net_digest_proxy_start (&config);
+  g_free (proxy);
+  proxy = g_strdup_printf ("http://127.0.0.1:%u",
+      rr_net_digest_proxy_get_port (dp));
+  p = rr_pipeline_new (url, "proxy", proxy, "proxy-id", "alice", "proxy-pw",
+      "Looking-Glass", "protocols", GST_RTSP_LOWER_TRANS_TCP, NULL);
+  rr_pipeline_play (p);
+  fail_unless (rr_pipeline_wait_error (p), "no error posted");
+  fail_unless (g_error_matches (p->error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", p->error->message);
+  fail_unless_equals_string (p->error_class, "auth");
+  fail_unless (strstr (p->error->message, "proxy") != NULL, "%s",
+      p->error->message);
+  fail_unless (strstr (p->error->message, "Looking-Glass") == NULL);
+  fail_unless_equals_int (p->reconnecting, 0);
+  fail_unless_equals_int (p->pads->len, 0);
+  rr_pipeline_free (p);
+  log = rr_net_digest_proxy_get_log (dp);
+  GST_INFO ("proxy log: %s", log);
+  fail_unless_equals_string (log, "1:none:407 1:digest-bad(response):407");
+  g_free (log);
+  rr_net_digest_proxy_stop (dp);
+
+  g_free (proxy);
   g_free (url);
   rr_test_server_free (server);
 }
@@ -423,8 +653,12 @@ resilientrtspsrc_tls_suite (void)
   tcase_add_test (tc, test_rtsps_to_plain_server);
   tcase_add_test (tc, test_rtsps_flags_zero);
   tcase_add_test (tc, test_rtsps_accept_certificate);
+  tcase_add_test (tc, test_rtsps_client_certificate);
+  tcase_add_test (tc, test_rtsps_client_certificate_missing);
+  tcase_add_test (tc, test_rtsps_client_certificate_untrusted);
   tcase_add_test (tc, test_http_proxy);
   tcase_add_test (tc, test_http_proxy_auth);
+  tcase_add_test (tc, test_http_proxy_digest);
   tcase_add_test (tc, test_socks5_proxy);
   tcase_add_test (tc, test_rtsps_through_socks5);
   tcase_add_test (tc, test_bad_proxy_setting);
