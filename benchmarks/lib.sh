@@ -14,6 +14,8 @@ rr_kv () {
 rr_start_server () {
   local server=$1 dir=$2 name=$3 pid url
   shift 3
+  # a ready file left by an earlier server of that name would name its URL
+  rm -f "$dir/$name.ready"
   "$server" --port 0 --ready-file "$dir/$name.ready" "$@" \
     >"$dir/$name.log" 2>&1 &
   pid=$!

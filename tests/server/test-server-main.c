@@ -5,10 +5,21 @@
  *
  *   resilientrtsp-test-server [--port N] [--address A] [--no-audio]
  *       [--user U --password P] [--protocols udp,tcp,udp-mcast]
- *       [--tls-cert PEM --tls-key PEM] [--ready-file PATH]
+ *       [--tls-cert PEM --tls-key PEM] [--bitrate KBPS] [--ready-file PATH]
  *
  * With --tls-cert the server speaks rtsps:// (the printed URL says so) and
  * takes rtspsh:// tunnels.
+ *
+ * With --bitrate the program is a load generator instead (benchmarks/
+ * scale.sh): a plain gst-rtsp-server whose /test is one shared media, H.264
+ * only, encoded once for every client (scrolling SMPTE bars, 320x240@15, an
+ * IDR a second, x264 at KBPS kbit/s; the scrolling keeps x264 near that
+ * rate, the test server's ball would not), UDP and TCP (or --protocols),
+ * listen backlog 1024, no auth, no TLS, no keyframe per PLAY (1,000 clients
+ * joining would make 1,000 keyframes), no request counting. It plays /test
+ * itself over each transport (an in-process rtspsrc per transport, kept
+ * playing; why: above run_load_server()) and prints READY once they get
+ * data, so its clients always join a running media.
  *
  * Prints "READY rtsp://<address>:<port>/test" on stdout once listening,
  * runs until SIGINT/SIGTERM and prints the request counts on stderr.
@@ -23,6 +34,16 @@
 #include <gst/gst.h>
 
 #include "testserver.h"
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+/* --bitrate: the load generator's media */
+#define LOAD_LAUNCH \
+  "( videotestsrc is-live=true pattern=smpte horizontal-speed=2 " \
+  "! video/x-raw,width=320,height=240,framerate=15/1 " \
+  "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 " \
+  "bitrate=%d ! video/x-h264,profile=baseline " \
+  "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
 
 static gboolean
 on_signal (gpointer user_data)
@@ -56,6 +77,204 @@ parse_protocols (const gchar * text, GstRTSPLowerTrans * protocols)
   return ok && *protocols != 0;
 }
 
+/* The load generator's own clients. gst-rtsp-server 1.22 aborts
+ * (g_assert in gst_rtsp_media_get_rates()) when many clients join a fresh
+ * shared media at once: 20 resilientrtspsrc clients started together killed
+ * it in 2 to 6 runs of 8, 20 rtspsrc clients in none of 16, and in none of 16
+ * once one client was already playing. So before it says READY the load
+ * generator plays its /test itself, once per transport, with an in-process
+ * "rtspsrc ! fakesink", and keeps those playing. */
+typedef struct
+{
+  GMainLoop *loop;
+  gchar *url;
+  const gchar *ready_file;
+  GstElement *primers[2];
+  gint primed[2];               /* atomic: the primer got a buffer */
+  guint n_primers;
+  gint64 deadline;
+  int ret;
+} LoadServer;
+
+static void
+primer_handoff (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    gpointer user_data)
+{
+  g_atomic_int_set ((gint *) user_data, 1);
+}
+
+/* every 50 ms until the primers got data: then READY */
+static gboolean
+check_primed (gpointer user_data)
+{
+  LoadServer *ls = user_data;
+  GError *error = NULL;
+  guint i;
+
+  for (i = 0; i < ls->n_primers; i++) {
+    if (!g_atomic_int_get (&ls->primed[i])) {
+      if (g_get_monotonic_time () < ls->deadline)
+        return G_SOURCE_CONTINUE;
+      fprintf (stderr, "the load generator's own client got no data\n");
+      ls->ret = 1;
+      g_main_loop_quit (ls->loop);
+      return G_SOURCE_REMOVE;
+    }
+  }
+  if (ls->ready_file != NULL &&
+      !g_file_set_contents (ls->ready_file, ls->url, -1, &error)) {
+    fprintf (stderr, "cannot write %s: %s\n", ls->ready_file, error->message);
+    g_clear_error (&error);
+    ls->ret = 1;
+    g_main_loop_quit (ls->loop);
+    return G_SOURCE_REMOVE;
+  }
+  printf ("READY %s\n", ls->url);
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+primer_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
+{
+  GstPad *sinkpad = gst_element_get_static_pad (user_data, "sink");
+
+  if (!gst_pad_is_linked (sinkpad))
+    gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+}
+
+static GstElement *
+make_primer (const gchar * url, const gchar * protocols, gint * primed)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("rtspsrc", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+
+  if (src == NULL || sink == NULL) {
+    fprintf (stderr, "rtspsrc or fakesink missing\n");
+    if (src != NULL)
+      gst_object_unref (gst_object_ref_sink (src));
+    if (sink != NULL)
+      gst_object_unref (gst_object_ref_sink (sink));
+    gst_object_unref (pipeline);
+    return NULL;
+  }
+  g_object_set (src, "location", url, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "protocols", protocols);
+  g_object_set (sink, "sync", FALSE, "signal-handoffs", TRUE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (primer_handoff), primed);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  /* rtspsrc's pad comes later: link when it does */
+  g_signal_connect (src, "pad-added", G_CALLBACK (primer_pad_added), sink);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  return pipeline;
+}
+
+/* drops the sessions of clients gone without TEARDOWN (after their
+ * timeout), so that a media does not keep sending to them */
+static gboolean
+expire_sessions (gpointer user_data)
+{
+  GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool (user_data);
+
+  gst_rtsp_session_pool_cleanup (pool);
+  g_object_unref (pool);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --bitrate: serves until SIGINT/SIGTERM; returns the exit status */
+static int
+run_load_server (const gchar * address, guint port,
+    GstRTSPLowerTrans protocols, gint bitrate, const gchar * ready_file)
+{
+  GstRTSPServer *server = gst_rtsp_server_new ();
+  GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points (server);
+  GstRTSPMediaFactory *factory = gst_rtsp_media_factory_new ();
+  LoadServer ls = { 0, };
+  gchar *launch, *service;
+  guint server_id, expire_id = 0, sigint_id, sigterm_id, i;
+
+  ls.loop = g_main_loop_new (NULL, FALSE);
+  ls.ready_file = ready_file;
+  if (protocols == 0)
+    protocols = GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP;
+  launch = g_strdup_printf (LOAD_LAUNCH, bitrate);
+  gst_rtsp_media_factory_set_launch (factory, launch);
+  g_free (launch);
+  gst_rtsp_media_factory_set_shared (factory, TRUE);
+  gst_rtsp_media_factory_set_latency (factory, 50);
+  gst_rtsp_media_factory_set_protocols (factory, protocols);
+  gst_rtsp_mount_points_add_factory (mounts, "/test", factory);
+  g_object_unref (mounts);
+
+  gst_rtsp_server_set_address (server, address ? address : "127.0.0.1");
+  service = g_strdup_printf ("%u", port);
+  gst_rtsp_server_set_service (server, service);
+  g_free (service);
+  /* many clients connect at once */
+  gst_rtsp_server_set_backlog (server, 1024);
+  server_id = gst_rtsp_server_attach (server, NULL);
+  if (server_id == 0 || gst_rtsp_server_get_bound_port (server) <= 0) {
+    fprintf (stderr, "cannot start the server on %s:%u\n",
+        address ? address : "127.0.0.1", port);
+    ls.ret = 1;
+    goto out;
+  }
+  expire_id = g_timeout_add_seconds (1, expire_sessions, server);
+
+  if (address != NULL && strchr (address, ':') != NULL)
+    ls.url = g_strdup_printf ("rtsp://[%s]:%d/test", address,
+        gst_rtsp_server_get_bound_port (server));
+  else
+    ls.url = g_strdup_printf ("rtsp://%s:%d/test", address ? address :
+        "127.0.0.1", gst_rtsp_server_get_bound_port (server));
+
+  if (protocols & GST_RTSP_LOWER_TRANS_UDP) {
+    ls.primers[ls.n_primers] = make_primer (ls.url, "udp",
+        &ls.primed[ls.n_primers]);
+    ls.n_primers++;
+  }
+  if (protocols & GST_RTSP_LOWER_TRANS_TCP) {
+    ls.primers[ls.n_primers] = make_primer (ls.url, "tcp",
+        &ls.primed[ls.n_primers]);
+    ls.n_primers++;
+  }
+  for (i = 0; i < ls.n_primers; i++) {
+    if (ls.primers[i] == NULL) {
+      ls.ret = 1;
+      goto out;
+    }
+  }
+  ls.deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  g_timeout_add (50, check_primed, &ls);
+
+  sigint_id = g_unix_signal_add (SIGINT, on_signal, ls.loop);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, ls.loop);
+  g_main_loop_run (ls.loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+out:
+  for (i = 0; i < G_N_ELEMENTS (ls.primers); i++) {
+    if (ls.primers[i] != NULL) {
+      /* TEARDOWN needs the server's main loop: not running any more, so
+       * rtspsrc gives up on it after its timeout; do not wait for that */
+      gst_element_set_state (ls.primers[i], GST_STATE_NULL);
+      gst_object_unref (ls.primers[i]);
+    }
+  }
+  g_source_remove_by_user_data (&ls);
+  if (expire_id != 0)
+    g_source_remove (expire_id);
+  if (server_id != 0)
+    g_source_remove (server_id);
+  g_free (ls.url);
+  g_main_loop_unref (ls.loop);
+  g_object_unref (server);
+  return ls.ret;
+}
+
 static void
 print_counts (RrTestServer * server)
 {
@@ -80,6 +299,7 @@ main (int argc, char **argv)
   gchar *protocols_text = NULL, *ready_file = NULL;
   gchar *tls_cert = NULL, *tls_key = NULL;
   gboolean no_audio = FALSE;
+  gint bitrate = 0;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "Port to listen on (default 0: a free port)", "N"},
@@ -99,6 +319,9 @@ main (int argc, char **argv)
     {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
         "The private key of --tls-cert (PEM; default: in the same file)",
         "PEM"},
+    {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate,
+        "Load generator: one shared H.264 media at KBPS kbit/s (see the "
+          "source's header)", "KBPS"},
     {"ready-file", 0, 0, G_OPTION_ARG_FILENAME, &ready_file,
         "Write the URL into this file once listening", "PATH"},
     {NULL}
@@ -137,6 +360,18 @@ main (int argc, char **argv)
       !parse_protocols (protocols_text, &config.protocols)) {
     fprintf (stderr, "invalid --protocols '%s'\n", protocols_text);
     ret = 2;
+    goto out;
+  }
+
+  if (bitrate != 0) {
+    if (bitrate < 1 || bitrate > 100000 || user != NULL || tls_cert != NULL) {
+      fprintf (stderr, "--bitrate takes 1-100000 kbit/s, and neither --user "
+          "nor --tls-cert\n");
+      ret = 2;
+    } else {
+      ret = run_load_server (address, config.port, config.protocols, bitrate,
+          ready_file);
+    }
     goto out;
   }
 
