@@ -7,6 +7,7 @@
  * in resilientrtspsrc_nat.c: it needs a real firewall, so root.)
  */
 #include <gst/check/gstcheck.h>
+#include <string.h>
 
 #include "pipeline-fixture.h"
 #include "testserver.h"
@@ -63,6 +64,88 @@ wait_sessions (RrTestServer * server, guint n)
   return alive;
 }
 
+/* The inodes of every TCP and UDP socket of the host, as " 123 " tokens. */
+static gchar *
+inet_inodes (void)
+{
+  static const gchar *tables[] = { "/proc/net/tcp", "/proc/net/tcp6",
+    "/proc/net/udp", "/proc/net/udp6"
+  };
+  GString *all = g_string_new (" ");
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (tables); i++) {
+    gchar *text = NULL;
+    gchar **lines;
+    guint l;
+
+    if (!g_file_get_contents (tables[i], &text, NULL, NULL))
+      continue;
+    lines = g_strsplit (text, "\n", -1);
+    /* the inode is the tenth column; the first line is the header */
+    for (l = 1; lines[l] != NULL; l++) {
+      gchar **cols = g_strsplit_set (g_strstrip (lines[l]), " ", -1);
+      guint c, n = 0;
+
+      for (c = 0; cols[c] != NULL; c++) {
+        if (*cols[c] == '\0')
+          continue;
+        if (n++ == 9)
+          g_string_append_printf (all, "%s ", cols[c]);
+      }
+      g_strfreev (cols);
+    }
+    g_strfreev (lines);
+    g_free (text);
+  }
+  return g_string_free (all, FALSE);
+}
+
+/* TCP and UDP sockets this process has open (GStreamer and GLib make other
+ * descriptors lazily, e.g. socket pairs and eventfds, that stay). */
+static guint
+count_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  gchar *inodes = inet_inodes ();
+  const gchar *name;
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    if (target && g_str_has_prefix (target, "socket:[")) {
+      gchar *token = g_strdup_printf (" %.*s ",
+          (int) (strlen (target) - 9), target + 8);
+
+      if (strstr (inodes, token) != NULL)
+        n++;
+      g_free (token);
+    }
+    g_free (target);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  g_free (inodes);
+  return n;
+}
+
+/* Polls until the process has at most @n file descriptors open (the
+ * server closes its side of a connection asynchronously); returns the last
+ * count. */
+static guint
+wait_fds (guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+  guint open;
+
+  while ((open = count_fds ()) > n && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  return open;
+}
+
 /* Polls until the stats' transport is @transport. */
 static gboolean
 wait_transport (RrPipeline * p, const gchar * transport)
@@ -88,10 +171,15 @@ GST_START_TEST (test_first_wins_tears_the_loser_down)
 {
   RrTestServer *server = start_server ();
   gchar *url = rr_test_server_get_url (server, "/test");
-  RrPipeline *p = rr_pipeline_new (url, "race-mode", RACE_FIRST_WINS,
-      "race-stagger", 0, NULL);
-  guint before;
+  RrPipeline *p;
+  guint before, fds;
 
+  /* the server's listening socket */
+  fds = count_fds ();
+  fail_unless (fds >= 1);
+
+  p = rr_pipeline_new (url, "race-mode", RACE_FIRST_WINS, "race-stagger", 0,
+      NULL);
   rr_pipeline_play (p);
   fail_unless (rr_pipeline_wait_buffers (p, 2, 5), "%s",
       p->error ? p->error->message : "no data");
@@ -107,6 +195,8 @@ GST_START_TEST (test_first_wins_tears_the_loser_down)
 
   rr_pipeline_free (p);
   fail_unless_equals_int (wait_sessions (server, 0), 0);
+  /* no socket of either attempt is left open (nor the server's side) */
+  fail_unless_equals_int (wait_fds (fds), fds);
   g_free (url);
   rr_test_server_free (server);
 }
