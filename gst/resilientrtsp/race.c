@@ -220,6 +220,15 @@ on_attempt_closed (gpointer session, gpointer user_data)
   g_mutex_unlock (&race->lock);
 }
 
+/* "udp" or "tcp", for logs */
+static const gchar *
+attempt_name (Attempt * a)
+{
+  return gst_resilient_session_transport_name (a->transport &
+      GST_RTSP_LOWER_TRANS_UDP ? GST_RTSP_LOWER_TRANS_UDP : a->transport,
+      "any");
+}
+
 /* The oldest attempt still running, whose states the element sees before
  * there is a winner. */
 static Attempt *
@@ -262,8 +271,7 @@ drop_attempt (GstResilientRace * race, Attempt * a)
   g_mutex_lock (&race->lock);
   race->closing++;
   g_mutex_unlock (&race->lock);
-  GST_INFO ("attempt %u (%s) leaves the race", a->id,
-      gst_resilient_session_transport_name (a->transport & GST_RTSP_LOWER_TRANS_UDP ? GST_RTSP_LOWER_TRANS_UDP : a->transport, "any"));
+  GST_INFO ("attempt %u (%s) leaves the race", a->id, attempt_name (a));
   /* in the background, so a slow answer costs nothing: at least 1 s, as
    * a SETUP in flight must be answered before its session can be ended */
   gst_resilient_session_close_async (a->session,
@@ -278,15 +286,13 @@ start_attempt (GstResilientRace * race, Attempt * a)
   /* one transport, and its failures are the race's to judge */
   ss.first_transports = a->transport;
   ss.retry_initial = FALSE;
-  a->session = gst_resilient_session_new (race->io, &ss, &attempt_callbacks,
-      a);
+  a->session = gst_resilient_session_new (race->io, &ss, &attempt_callbacks, a);
   g_mutex_lock (&race->lock);
   race->started++;
   g_clear_object (&race->newest);
   race->newest = g_object_ref (a->session);
   g_mutex_unlock (&race->lock);
-  GST_INFO ("attempt %u starts (%s)", a->id,
-      gst_resilient_session_transport_name (a->transport & GST_RTSP_LOWER_TRANS_UDP ? GST_RTSP_LOWER_TRANS_UDP : a->transport, "any"));
+  GST_INFO ("attempt %u starts (%s)", a->id, attempt_name (a));
   gst_resilient_session_open (a->session);
   if (race->want_play)
     gst_resilient_session_play (a->session);
@@ -299,8 +305,7 @@ win (GstResilientRace * race, Attempt * a)
 {
   GstResilientSession *previous;
 
-  GST_INFO ("attempt %u (%s) wins", a->id,
-      gst_resilient_session_transport_name (a->transport & GST_RTSP_LOWER_TRANS_UDP ? GST_RTSP_LOWER_TRANS_UDP : a->transport, "any"));
+  GST_INFO ("attempt %u (%s) wins", a->id, attempt_name (a));
   g_mutex_lock (&race->lock);
   previous = race->winner;
   race->winner = g_object_ref (a->session);
@@ -883,8 +888,7 @@ close_on_io (gpointer data)
 }
 
 void
-gst_resilient_race_close (GstResilientRace * race,
-    guint64 teardown_timeout_ns)
+gst_resilient_race_close (GstResilientRace * race, guint64 teardown_timeout_ns)
 {
   GstResilientSession *winner;
 

@@ -162,6 +162,13 @@ G_GNUC_INTERNAL gboolean gst_resilient_session_udp_check (gpointer data);
 /* natpunch.c: every stream is set up: punch (nat-method=dummy), turn source
  * learning on or off and start the refresh timer (nat_source). */
 G_GNUC_INTERNAL void gst_resilient_session_nat_punch_start (GstResilientSession * session);
+/* session.c, for session-connect.c */
+G_GNUC_INTERNAL extern const GstResilientConnectionCallbacks gst_resilient_session_conn_callbacks;
+G_GNUC_INTERNAL gboolean gst_resilient_session_prepare_url (GstResilientSession * session,
+    const gchar * location, GError ** error);
+G_GNUC_INTERNAL void gst_resilient_session_prepare_auth (GstResilientSession * session);
+G_GNUC_INTERNAL gboolean gst_resilient_session_retry_with_auth (GstResilientSession * session,
+    PendingRequest * req, GstRTSPMessage * response, GError ** error);
 /* session-play.c */
 G_GNUC_INTERNAL void gst_resilient_session_start_pause (GstResilientSession * session);
 /* session-play.c: closing — TEARDOWN if a session exists, else done */
