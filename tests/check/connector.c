@@ -1121,6 +1121,19 @@ expect_refused (const GstResilientConnectOptions * o, guint16 port,
     err = gst_resilient_error_new_from_gio (gio_err, "reading from the server");
     gst_resilient_connect_explain_error (stream, err, TRUE);
     g_error_free (gio_err);
+
+    /* a server that resets the connection instead: connection-lost is
+     * taken as the refusal as long as the server sent nothing */
+    gio_err = g_error_new_literal (GST_RESILIENT_ERROR,
+        GST_RESILIENT_ERROR_CONNECTION_LOST, "connection lost");
+    gst_resilient_connect_explain_error (stream, gio_err, FALSE);
+    fail_unless_equals_int (gio_err->code, GST_RESILIENT_ERROR_CONNECTION_LOST);
+    fail_unless_equals_string (gio_err->message, "connection lost");
+    gst_resilient_connect_explain_error (stream, gio_err, TRUE);
+    fail_unless_equals_int (gio_err->code, GST_RESILIENT_ERROR_TLS);
+    fail_unless (strstr (gio_err->message, needle) != NULL, "%s",
+        gio_err->message);
+    g_error_free (gio_err);
     g_object_unref (stream);
   }
   GST_INFO ("error: %s", err->message);
@@ -1393,8 +1406,7 @@ GST_START_TEST (test_http_proxy_garbage)
   fail_unless (g_str_has_prefix (request,
           "CONNECT cam.invalid:554 HTTP/1.1\r\n"), "%s", request);
   fail_unless (strstr (request, "\r\nHost: cam.invalid:554\r\n"));
-  fail_unless (strstr (request, "Proxy-Authorization") == NULL, "%s",
-      request);
+  fail_unless (strstr (request, "Proxy-Authorization") == NULL, "%s", request);
   g_free (request);
 
   g_free (name);

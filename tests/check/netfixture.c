@@ -674,8 +674,7 @@ done:
 }
 
 static void
-dp_log (RrDigestProxy * dp, guint conn, const gchar * credentials,
-    guint status)
+dp_log (RrDigestProxy * dp, guint conn, const gchar * credentials, guint status)
 {
   g_mutex_lock (&dp->lock);
   g_string_append_printf (dp->log, "%s%u:%s:%u", dp->log->len ? " " : "",

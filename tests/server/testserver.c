@@ -666,8 +666,7 @@ rr_test_server_new_full (const RrTestServerConfig * config, GError ** error)
     setup_auth (s->server, config->user, config->password,
         config->auth_methods);
   if (config->tls_certificate)
-    setup_tls (s->server, config->tls_certificate,
-        config->tls_client_database);
+    setup_tls (s->server, config->tls_certificate, config->tls_client_database);
   g_signal_connect (s->server, "client-connected",
       G_CALLBACK (on_client_connected), s);
 

@@ -1,7 +1,8 @@
 /* resilientrtsp tests
  * elements/resilientrtspsrc_tls.c: rtsps against the real test server with
  * a certificate made at test time (openssl CLI), also with a client
- * certificate required (given through tls-interaction), and plain RTSP
+ * certificate required (given through tls-interaction; refusals against
+ * openssl s_server), and plain RTSP
  * through real proxies started by the test: tinyproxy (HTTP CONNECT,
  * BasicAuth) and microsocks (SOCKS5, user/password), and netfixture's fake
  * Digest HTTP proxy (a mock: no Debian proxy a test can start speaks
@@ -287,8 +288,7 @@ client_cert_server_new (void)
   RrTestServerConfig config = { 0, };
   RrTestServer *server;
 
-  config.tls_certificate = rr_net_load_certificate ("server.pem",
-      "server.key");
+  config.tls_certificate = rr_net_load_certificate ("server.pem", "server.key");
   config.tls_client_database = rr_net_load_ca_database ();
   server = rr_test_server_new (&config);
   g_object_unref (config.tls_certificate);
@@ -332,14 +332,32 @@ GST_START_TEST (test_rtsps_client_certificate)
 
 GST_END_TEST;
 
-/* No tls-interaction (so no client certificate): one tls error, no retry,
- * no hang. */
+/* The refusals are played against openssl s_server (requiring a client
+ * certificate our CA signed), an OpenSSL server as most cameras run: a
+ * failed server-side handshake in gst-rtsp-server 1.22 with glib-networking
+ * 2.74 leaks a source and, once in a few runs under ASan, trips a GLib
+ * critical on the server's thread (seen; neither is ours). */
+static gchar *
+openssl_server_url (RrProxyProcess * srv)
+{
+  return g_strdup_printf ("rtsps://127.0.0.1:%u/video",
+      rr_net_proxy_get_port (srv));
+}
+
+/* No tls-interaction (so no client certificate): one tls error saying so,
+ * no retry, no hang. */
 GST_START_TEST (test_rtsps_client_certificate_missing)
 {
-  RrTestServer *server = client_cert_server_new ();
-  GTlsDatabase *db = rr_net_load_ca_database ();
-  gchar *url = rr_test_server_get_url (server, "/video");
+  RrProxyProcess *srv;
+  GTlsDatabase *db;
+  gchar *url;
   RrPipeline *p;
+
+  if (!rr_net_have_program ("openssl"))
+    return;
+  srv = rr_net_openssl_server_start ();
+  db = rr_net_load_ca_database ();
+  url = openssl_server_url (srv);
 
   p = rr_pipeline_new (url, "tls-database", db, NULL);
   rr_pipeline_play (p);
@@ -350,22 +368,27 @@ GST_START_TEST (test_rtsps_client_certificate_missing)
 
   g_free (url);
   g_object_unref (db);
-  rr_test_server_free (server);
+  rr_net_proxy_stop (srv);
 }
 
 GST_END_TEST;
 
 /* A client certificate the server does not trust (self-signed): one tls
- * error too (under TLS 1.3 the server closes the connection after the
- * handshake, without an answer). */
+ * error too. */
 GST_START_TEST (test_rtsps_client_certificate_untrusted)
 {
-  RrTestServer *server = client_cert_server_new ();
-  GTlsDatabase *db = rr_net_load_ca_database ();
-  RrCertInteraction *interaction = cert_interaction_new ("intruder.pem",
-      "intruder.key");
-  gchar *url = rr_test_server_get_url (server, "/video");
+  RrProxyProcess *srv;
+  GTlsDatabase *db;
+  RrCertInteraction *interaction;
+  gchar *url;
   RrPipeline *p;
+
+  if (!rr_net_have_program ("openssl"))
+    return;
+  srv = rr_net_openssl_server_start ();
+  db = rr_net_load_ca_database ();
+  interaction = cert_interaction_new ("intruder.pem", "intruder.key");
+  url = openssl_server_url (srv);
 
   p = rr_pipeline_new (url, "tls-database", db, "tls-interaction",
       interaction, NULL);
@@ -379,7 +402,7 @@ GST_START_TEST (test_rtsps_client_certificate_untrusted)
   g_free (url);
   g_object_unref (interaction);
   g_object_unref (db);
-  rr_test_server_free (server);
+  rr_net_proxy_stop (srv);
 }
 
 GST_END_TEST;
