@@ -3,7 +3,7 @@
  * testserver.c as a stand-alone program for scripts, benchmarks and manual
  * tests.
  *
- *   resilientrtsp-test-server [--port N] [--address A] [--no-audio]
+ *   resilientrtsp-test-server [--port N] [--address A] [--no-audio] [--unshared]
  *       [--user U --password P] [--protocols udp,tcp,udp-mcast]
  *       [--tls-cert PEM --tls-key PEM] [--bitrate KBPS] [--ready-file PATH]
  *
@@ -299,12 +299,15 @@ main (int argc, char **argv)
   gchar *protocols_text = NULL, *ready_file = NULL;
   gchar *tls_cert = NULL, *tls_key = NULL;
   gboolean no_audio = FALSE;
+  gboolean unshared = FALSE;
   gint bitrate = 0;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "Port to listen on (default 0: a free port)", "N"},
     {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
         "Address to bind (default 127.0.0.1)", "ADDR"},
+    {"unshared", 0, 0, G_OPTION_ARG_NONE, &unshared,
+        "One media per session (see unshared in testserver.h)", NULL},
     {"no-audio", 0, 0, G_OPTION_ARG_NONE, &no_audio,
         "/test carries H.264 video only", NULL},
     {"user", 'u', 0, G_OPTION_ARG_STRING, &user,
@@ -347,6 +350,7 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
 
   config.with_audio = !no_audio;
+  config.unshared = unshared;
   config.user = user;
   config.password = password;
   config.address = address;
