@@ -137,8 +137,24 @@ make_pt_caps (const GstSDPMedia * media, guint pt)
   if (caps == NULL || gst_caps_get_size (caps) == 0)
     goto no_caps;
 
-  if (gst_sdp_media_attributes_to_caps (media, caps) != GST_SDP_OK)
+  if (gst_sdp_media_get_attribute_val (media, "key-mgmt") != NULL) {
+    /* SRTP is not supported, and libgstsdp's MIKEY parser asserts on
+     * hostile key-mgmt values (found by fuzz_sdp): map a copy without */
+    GstSDPMedia *copy = NULL;
+    guint i;
+
+    gst_sdp_media_copy (media, &copy);
+    for (i = gst_sdp_media_attributes_len (copy); i > 0; i--) {
+      if (g_strcmp0 (gst_sdp_media_get_attribute (copy, i - 1)->key,
+              "key-mgmt") == 0)
+        gst_sdp_media_remove_attribute (copy, i - 1);
+    }
+    if (gst_sdp_media_attributes_to_caps (copy, caps) != GST_SDP_OK)
+      GST_DEBUG ("pt %u: could not add the media attributes to the caps", pt);
+    gst_sdp_media_free (copy);
+  } else if (gst_sdp_media_attributes_to_caps (media, caps) != GST_SDP_OK) {
     GST_DEBUG ("pt %u: could not add the media attributes to the caps", pt);
+  }
 
   caps = gst_caps_make_writable (caps);
   s = gst_caps_get_structure (caps, 0);
