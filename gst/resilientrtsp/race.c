@@ -73,21 +73,14 @@ candidate_transports (const GstResilientSessionSettings * settings,
     GstRTSPLowerTrans out[2])
 {
   GstRTSPUrl *url = NULL;
-  GstRTSPLowerTrans allowed = settings->protocols;
-  const GstRTSPLowerTrans all = GST_RTSP_LOWER_TRANS_UDP |
-      GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP;
+  GstRTSPLowerTrans allowed;
   guint n = 0;
 
   if (settings->location == NULL ||
       gst_rtsp_url_parse (settings->location, &url) != GST_RTSP_OK)
     return 0;
-  if (url->transports != GST_RTSP_LOWER_TRANS_UNKNOWN &&
-      (url->transports & all) != all)
-    allowed &= url->transports;
+  allowed = gst_resilient_url_allowed_transports (url, settings->protocols);
   gst_rtsp_url_free (url);
-  /* the HTTP tunnel carries TCP interleaved only */
-  if (gst_resilient_url_http_tunnel (settings->location, NULL, NULL))
-    allowed &= GST_RTSP_LOWER_TRANS_TCP;
 
   if (allowed & (GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST))
     out[n++] = allowed & (GST_RTSP_LOWER_TRANS_UDP |

@@ -502,14 +502,8 @@ gst_resilient_session_prepare_url (GstResilientSession * session,
   }
 
   /* rtspu:// means UDP only, rtspt:// TCP only (as in rtspsrc) */
-  session->allowed = session->settings.protocols;
-  if (rtsp_url->transports != GST_RTSP_LOWER_TRANS_UNKNOWN &&
-      (rtsp_url->transports & (GST_RTSP_LOWER_TRANS_UDP |
-              GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP))
-      != (GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
-          GST_RTSP_LOWER_TRANS_TCP)) {
-    session->allowed &= rtsp_url->transports;
-  }
+  session->allowed = gst_resilient_url_allowed_transports (rtsp_url,
+      session->settings.protocols);
   gst_rtsp_url_free (rtsp_url);
 
   session->base_allowed = session->allowed;

@@ -424,3 +424,19 @@ gst_resilient_url_http_tunnel (const gchar * url, gchar ** request_url,
   }
   return TRUE;
 }
+
+GstRTSPLowerTrans
+gst_resilient_url_allowed_transports (const GstRTSPUrl * url,
+    GstRTSPLowerTrans protocols)
+{
+  const GstRTSPLowerTrans all = GST_RTSP_LOWER_TRANS_UDP |
+      GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP;
+
+  g_return_val_if_fail (url != NULL, 0);
+
+  /* libgstrtsp gives rtsph:// TCP|HTTP, so the tunnel is TCP only too */
+  if (url->transports != GST_RTSP_LOWER_TRANS_UNKNOWN &&
+      (url->transports & all) != all)
+    return protocols & url->transports;
+  return protocols;
+}

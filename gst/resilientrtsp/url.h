@@ -96,4 +96,17 @@ G_GNUC_INTERNAL
 gboolean gst_resilient_url_http_tunnel (const gchar * url,
     gchar ** request_url, gchar ** path);
 
+/**
+ * gst_resilient_url_allowed_transports:
+ * @url: a parsed location
+ * @protocols: the lower transports the settings allow
+ *
+ * What @protocols leaves for @url's scheme, as rtspsrc reads the schemes:
+ * rtspu:// means UDP (and multicast) only, rtspt:// TCP only, the tunnel schemes
+ * (rtsph://, rtspsh://) TCP only; rtsp:// and rtsps:// restrict nothing.
+ */
+G_GNUC_INTERNAL
+GstRTSPLowerTrans gst_resilient_url_allowed_transports (const GstRTSPUrl * url,
+    GstRTSPLowerTrans protocols);
+
 G_END_DECLS

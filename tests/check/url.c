@@ -413,6 +413,45 @@ GST_START_TEST (test_http_tunnel)
 
 GST_END_TEST;
 
+/* rtspu/rtspt restrict as in rtspsrc, the tunnel schemes to TCP */
+GST_START_TEST (test_allowed_transports)
+{
+  static const struct
+  {
+    const gchar *url;
+    GstRTSPLowerTrans expected;
+  } cases[] = {
+    {"rtsp://h/x", GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
+          GST_RTSP_LOWER_TRANS_TCP},
+    {"rtsps://h/x", GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST |
+          GST_RTSP_LOWER_TRANS_TCP},
+    /* libgstrtsp reads rtspu as UDP with multicast */
+    {"rtspu://h/x", GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_UDP_MCAST},
+    {"rtspt://h/x", GST_RTSP_LOWER_TRANS_TCP},
+    {"rtspst://h/x", GST_RTSP_LOWER_TRANS_TCP},
+    {"rtsph://h/x", GST_RTSP_LOWER_TRANS_TCP},
+    {"rtspsh://h/x", GST_RTSP_LOWER_TRANS_TCP},
+  };
+  const GstRTSPLowerTrans all = GST_RTSP_LOWER_TRANS_UDP |
+      GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstRTSPUrl *url = NULL;
+
+    fail_unless (gst_rtsp_url_parse (cases[i].url, &url) == GST_RTSP_OK);
+    fail_unless_equals_int (gst_resilient_url_allowed_transports (url, all),
+        cases[i].expected);
+    /* never more than the settings allow */
+    fail_unless_equals_int (gst_resilient_url_allowed_transports (url,
+            GST_RTSP_LOWER_TRANS_TCP), cases[i].expected &
+        GST_RTSP_LOWER_TRANS_TCP);
+    gst_rtsp_url_free (url);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 url_suite (void)
 {
@@ -428,6 +467,7 @@ url_suite (void)
   tcase_add_test (tc, test_strip_credentials);
   tcase_add_test (tc, test_is_absolute);
   tcase_add_test (tc, test_http_tunnel);
+  tcase_add_test (tc, test_allowed_transports);
 
   return s;
 }
