@@ -5,9 +5,9 @@
  *   1. the proxy: from the options, or GIO's default GProxyResolver;
  *   2. DNS + TCP connect with GSocketClient (every resolved address in turn)
  *      to the server, or to the proxy;
- *   3. the proxy handshake: HTTP CONNECT here (non-blocking; a 407 is
- *      answered with Basic or Digest credentials from auth.c, on the same
- *      connection when the proxy keeps it open, else on a new one;
+ *   3. the proxy handshake: HTTP CONNECT (connector-http.c; non-blocking;
+ *      a 407 is answered with Basic or Digest credentials from auth.c, on
+ *      the same connection when the proxy keeps it open, else on a new one;
  *      GIO's own "http" GProxy is not used: it reads the answer with
  *      blocking calls in a worker thread, byte by byte, without a size
  *      limit), SOCKS4a here too (GIO 2.74's leaks a buffer per connection),
@@ -26,68 +26,15 @@
 
 #include <string.h>
 
-#include "auth.h"
-#include "connection.h"
-#include "error.h"
+#include "connector-private.h"
 
 #ifdef G_OS_UNIX
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #endif
 
-GST_DEBUG_CATEGORY_STATIC (connector_debug);
+GST_DEBUG_CATEGORY (connector_debug);
 #define GST_CAT_DEFAULT connector_debug
-
-#define DEFAULT_HTTP_PROXY_PORT 8080    /* as rtspsrc */
-#define DEFAULT_SOCKS_PROXY_PORT 1080
-/* an HTTP proxy's answer to CONNECT longer than this is refused */
-#define HTTP_MAX_ANSWER 16384
-
-typedef struct
-{
-  /* immutable once created */
-  GstResilientIoContext *io;
-  gchar *host;
-  guint16 port;
-  GstResilientConnectOptions options;
-  guint timeout_ms;
-  GCancellable *cancellable;    /* the caller's, or NULL */
-  GAsyncReadyCallback callback;
-  gpointer user_data;
-
-  /* I/O thread, once started */
-  gchar *what;                  /* "connecting to host:port[ through …]" */
-  const gchar *step;            /* the step in progress, for timeouts */
-  GCancellable *child;          /* cancelled by the caller's or the timer */
-  gulong cancelled_id;
-  GSource *timer;
-  gboolean timed_out;
-
-  GstResilientProxyType proxy_type;
-  gchar *proxy_host;
-  guint16 proxy_port;
-  gchar *proxy_user;
-  gchar *proxy_password;
-
-  GIOStream *stream;            /* the connection so far */
-  gchar *request;               /* HTTP CONNECT request (credentials) */
-  gsize request_len;
-  GByteArray *answer;           /* HTTP proxy answer so far */
-  guint8 read_buf[1024];
-  GstResilientAuth *proxy_auth; /* HTTP proxy: from its first challenge on */
-  gboolean sent_credentials;    /* the CONNECT in flight carries them … */
-  gboolean sent_basic_unasked;  /* … as Basic before any challenge */
-  guint auth_resends;           /* CONNECTs resent after a 407 */
-  gboolean keep_alive;          /* the last 407 keeps the connection open … */
-  gsize discard;                /* … once this much of its body is read */
-  gboolean reused;              /* the CONNECT in flight follows a 407 on the
-                                 * same connection */
-  gulong accept_id;             /* accept-certificate handler */
-  gboolean rejected;            /* the certificate was refused … */
-  GTlsCertificateFlags rejected_errors; /* … for these */
-} ConnectData;
-
-static void tls_start_or_finish (GTask * task);
 
 static void
 init_debug (void)
@@ -129,8 +76,8 @@ gst_resilient_connect_options_copy (GstResilientConnectOptions * dest,
   dest->proxy_pw = g_strdup (src->proxy_pw);
 }
 
-static void
-free_secret (gchar * secret)
+void
+gst_resilient_connector_free_secret (gchar * secret)
 {
   if (secret) {
     memset (secret, 0, strlen (secret));
@@ -146,9 +93,9 @@ gst_resilient_connect_options_clear (GstResilientConnectOptions * opts)
   g_clear_object (&opts->tls_database);
   g_clear_object (&opts->tls_interaction);
   /* the proxy URL may carry a password */
-  g_clear_pointer (&opts->proxy, free_secret);
+  g_clear_pointer (&opts->proxy, gst_resilient_connector_free_secret);
   g_clear_pointer (&opts->proxy_id, g_free);
-  g_clear_pointer (&opts->proxy_pw, free_secret);
+  g_clear_pointer (&opts->proxy_pw, gst_resilient_connector_free_secret);
 }
 
 /* ---- proxy settings ---- */
@@ -169,8 +116,8 @@ proxy_type_name (GstResilientProxyType type)
 }
 
 /* "host:port", "[v6]:port" */
-static gchar *
-format_host_port (const gchar * host, guint16 port)
+gchar *
+gst_resilient_connector_format_host_port (const gchar * host, guint16 port)
 {
   if (strchr (host, ':'))
     return g_strdup_printf ("[%s]:%u", host, port);
@@ -205,7 +152,7 @@ gst_resilient_proxy_parse (const gchar * proxy, const gchar * proxy_id,
     full = g_strdup (proxy);
   /* no GError from g_uri_parse: its message would quote the credentials */
   uri = g_uri_parse (full, G_URI_FLAGS_HAS_PASSWORD, NULL);
-  free_secret (full);
+  gst_resilient_connector_free_secret (full);
   if (uri == NULL)
     goto not_a_url;
 
@@ -313,7 +260,7 @@ connect_data_free (ConnectData * data)
   g_free (data->what);
   g_free (data->proxy_host);
   g_free (data->proxy_user);
-  free_secret (data->proxy_password);
+  gst_resilient_connector_free_secret (data->proxy_password);
   g_free (data);
 }
 
@@ -342,8 +289,8 @@ on_connect_timeout (gpointer user_data)
 
 /* Ends the attempt with @error (transfer full): ours as it is, a GIO one
  * classified, the timer's cancellation as a timeout. */
-static void
-return_error (GTask * task, GError * error)
+void
+gst_resilient_connector_return_error (GTask * task, GError * error)
 {
   ConnectData *data = g_task_get_task_data (task);
 
@@ -371,15 +318,10 @@ return_error (GTask * task, GError * error)
   g_object_unref (task);
 }
 
-/* *INDENT-OFF* */
-static void return_new_error (GTask * task, GstResilientErrorCode code,
-    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
-/* *INDENT-ON* */
-
 /* A GST_RESILIENT_ERROR "<what>: <message>". */
-static void
-return_new_error (GTask * task, GstResilientErrorCode code,
-    const gchar * format, ...)
+void
+gst_resilient_connector_return_new_error (GTask * task,
+    GstResilientErrorCode code, const gchar * format, ...)
 {
   ConnectData *data = g_task_get_task_data (task);
   va_list args;
@@ -388,8 +330,8 @@ return_new_error (GTask * task, GstResilientErrorCode code,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  return_error (task, g_error_new (GST_RESILIENT_ERROR, code, "%s: %s",
-          data->what, message));
+  gst_resilient_connector_return_error (task, g_error_new (GST_RESILIENT_ERROR,
+          code, "%s: %s", data->what, message));
   g_free (message);
 }
 
@@ -660,19 +602,19 @@ failed:
   {
     if (data->timed_out || g_error_matches (error, G_IO_ERROR,
             G_IO_ERROR_CANCELLED)) {
-      return_error (task, error);
+      gst_resilient_connector_return_error (task, error);
     } else if (data->rejected) {
       gchar *why = describe_certificate_errors (data->rejected_errors,
           data->host);
 
-      return_new_error (task, GST_RESILIENT_ERROR_TLS,
+      gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_TLS,
           "TLS handshake failed: the server's certificate was rejected: %s",
           why);
       g_free (why);
       g_error_free (error);
     } else if (error->domain == G_TLS_ERROR || note != NULL) {
       /* (a server that wants a client certificate may just close) */
-      return_new_error (task, GST_RESILIENT_ERROR_TLS,
+      gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_TLS,
           "TLS handshake failed: %s%s%s%s", error->message,
           note ? " (" : "", note ? note : "", note ? ")" : "");
       g_error_free (error);
@@ -683,13 +625,13 @@ failed:
       ours = gst_resilient_error_new_from_gio (error, what);
       g_free (what);
       g_error_free (error);
-      return_error (task, ours);
+      gst_resilient_connector_return_error (task, ours);
     }
   }
 }
 
-static void
-tls_start_or_finish (GTask * task)
+void
+gst_resilient_connector_tls_start_or_finish (GTask * task)
 {
   ConnectData *data = g_task_get_task_data (task);
   GSocketConnectable *identity;
@@ -743,7 +685,7 @@ tls_start_or_finish (GTask * task)
   /* ERRORS */
 no_tls:
   {
-    return_new_error (task, GST_RESILIENT_ERROR_TLS,
+    gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_TLS,
         "TLS is not available: %s (is glib-networking installed?)",
         error->message);
     g_error_free (error);
@@ -762,13 +704,13 @@ on_socks_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 
   stream = g_proxy_connect_finish (G_PROXY (source), result, &error);
   if (stream == NULL) {
-    return_error (task, error);
+    gst_resilient_connector_return_error (task, error);
     return;
   }
   g_object_unref (data->stream);
   data->stream = stream;
   GST_DEBUG ("%s: SOCKS tunnel open", data->what);
-  tls_start_or_finish (task);
+  gst_resilient_connector_tls_start_or_finish (task);
 }
 
 static void
@@ -789,7 +731,7 @@ socks_start (GTask * task)
       (data->stream), &error);
   if (remote == NULL) {
     g_object_unref (proxy);
-    return_error (task, error);
+    gst_resilient_connector_return_error (task, error);
     return;
   }
 
@@ -811,14 +753,15 @@ socks_start (GTask * task)
   /* ERRORS */
 no_proxy:
   {
-    return_new_error (task, GST_RESILIENT_ERROR_INTERNAL,
-        "GIO has no %s proxy implementation", protocol);
+    gst_resilient_connector_return_new_error (task,
+        GST_RESILIENT_ERROR_INTERNAL, "GIO has no %s proxy implementation",
+        protocol);
   }
 }
 
 /* A printable excerpt of untrusted bytes (at most 60). */
-static gchar *
-excerpt (const guint8 * bytes, gsize len)
+gchar *
+gst_resilient_connector_excerpt (const guint8 * bytes, gsize len)
 {
   gchar *raw, *escaped;
   gsize n = 0;
@@ -844,20 +787,23 @@ on_socks4a_reply (GObject * source, GAsyncResult * result, gpointer user_data)
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n,
           &error)) {
-    return_error (task, error);
+    gst_resilient_connector_return_error (task, error);
     return;
   }
   if (n < 8) {
-    return_new_error (task, n == 0 ? GST_RESILIENT_ERROR_CONNECTION_LOST :
-        GST_RESILIENT_ERROR_PROTOCOL, "the proxy closed the connection %s",
+    gst_resilient_connector_return_new_error (task,
+        n ==
+        0 ? GST_RESILIENT_ERROR_CONNECTION_LOST : GST_RESILIENT_ERROR_PROTOCOL,
+        "the proxy closed the connection %s",
         n == 0 ? "without answering" : "in the middle of its answer");
     return;
   }
   /* VN = 0, CD = 90 granted, 91 rejected or failed, 92/93 identd */
   if (data->read_buf[0] != 0) {
-    gchar *text = excerpt (data->read_buf, n);
+    gchar *text = gst_resilient_connector_excerpt (data->read_buf, n);
 
-    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+    gst_resilient_connector_return_new_error (task,
+        GST_RESILIENT_ERROR_PROTOCOL,
         "the proxy does not speak SOCKS4 (it answered \"%s\")", text);
     g_free (text);
     return;
@@ -865,21 +811,23 @@ on_socks4a_reply (GObject * source, GAsyncResult * result, gpointer user_data)
   switch (data->read_buf[1]) {
     case 90:
       GST_DEBUG ("%s: SOCKS4a tunnel open", data->what);
-      tls_start_or_finish (task);
+      gst_resilient_connector_tls_start_or_finish (task);
       break;
     case 91:
-      return_new_error (task, GST_RESILIENT_ERROR_UNREACHABLE,
+      gst_resilient_connector_return_new_error (task,
+          GST_RESILIENT_ERROR_UNREACHABLE,
           "the proxy rejected the request or could not connect (SOCKS4 "
           "status 91)");
       break;
     case 92:
     case 93:
-      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
+      gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_AUTH,
           "the proxy could not confirm the user id (SOCKS4 status %u)",
           data->read_buf[1]);
       break;
     default:
-      return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
+      gst_resilient_connector_return_new_error (task,
+          GST_RESILIENT_ERROR_PROTOCOL,
           "the proxy answered an unknown SOCKS4 status %u", data->read_buf[1]);
       break;
   }
@@ -897,7 +845,7 @@ proxy_request_written (GTask * task, GObject * source, GAsyncResult * result)
   g_clear_pointer (&data->request, g_free);
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
           NULL, &error)) {
-    return_error (task, error);
+    gst_resilient_connector_return_error (task, error);
     return FALSE;
   }
   return TRUE;
@@ -951,7 +899,7 @@ socks4a_start (GTask * task)
   /* ERRORS */
 ipv6:
   {
-    return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
+    gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
         "a SOCKS4a proxy cannot reach an IPv6 address");
     g_object_unref (ip);
     g_byte_array_unref (req);
@@ -959,619 +907,12 @@ ipv6:
   }
 too_long:
   {
-    return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
+    gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_BAD_URL,
         "the host name or the user id is too long for SOCKS4a");
     g_clear_object (&ip);
     g_byte_array_unref (req);
     return;
   }
-}
-
-/* ---- step 3: HTTP CONNECT ---- */
-
-typedef enum
-{
-  ANSWER_MORE,
-  ANSWER_OK,
-  ANSWER_RESEND,                /* a 407: CONNECT again with credentials */
-  ANSWER_FAILED,
-} AnswerResult;
-
-/* The HTTP proxies ("host:port") whose last challenge was Basic: only they
- * get Basic credentials with the first CONNECT (as auth.h does for
- * servers). Any other proxy gets the first CONNECT without credentials, so
- * that one wanting Digest never sees the password. */
-static GMutex basic_proxies_lock;
-static GHashTable *basic_proxies;       /* basic_proxies_lock; bounded */
-#define MAX_BASIC_PROXIES 64
-
-static gboolean
-proxy_asked_for_basic (ConnectData * data)
-{
-  gchar *key = format_host_port (data->proxy_host, data->proxy_port);
-  gboolean basic;
-
-  g_mutex_lock (&basic_proxies_lock);
-  basic = basic_proxies != NULL && g_hash_table_contains (basic_proxies, key);
-  g_mutex_unlock (&basic_proxies_lock);
-  g_free (key);
-  return basic;
-}
-
-static void
-remember_proxy_scheme (ConnectData * data, gboolean basic)
-{
-  gchar *key = format_host_port (data->proxy_host, data->proxy_port);
-
-  g_mutex_lock (&basic_proxies_lock);
-  if (basic_proxies == NULL)
-    basic_proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-        NULL);
-  if (!basic) {
-    g_hash_table_remove (basic_proxies, key);
-    g_free (key);
-  } else {
-    if (g_hash_table_size (basic_proxies) >= MAX_BASIC_PROXIES)
-      g_hash_table_remove_all (basic_proxies);
-    g_hash_table_add (basic_proxies, key);
-  }
-  g_mutex_unlock (&basic_proxies_lock);
-}
-
-void
-gst_resilient_connect_forget_proxies (void)
-{
-  g_mutex_lock (&basic_proxies_lock);
-  g_clear_pointer (&basic_proxies, g_hash_table_unref);
-  g_mutex_unlock (&basic_proxies_lock);
-}
-
-/* The value of the header line @line when it is a @name header, or NULL. */
-static const gchar *
-header_value (const gchar * line, const gchar * name)
-{
-  gsize len = strlen (name);
-
-  if (g_ascii_strncasecmp (line, name, len) != 0 || line[len] != ':')
-    return NULL;
-  line += len + 1;
-  while (*line == ' ' || *line == '\t')
-    line++;
-  return line;
-}
-
-/* Whether the comma-separated @list holds @token. */
-static gboolean
-has_token (const gchar * list, const gchar * token)
-{
-  gchar **items = g_strsplit (list, ",", -1);
-  gboolean found = FALSE;
-  guint i;
-
-  for (i = 0; items[i] && !found; i++)
-    found = g_ascii_strcasecmp (g_strstrip (items[i]), token) == 0;
-  g_strfreev (items);
-  return found;
-}
-
-/* Whether the connection that brought a 407 can carry the next CONNECT:
- * HTTP/1.1 (or 1.0 with keep-alive) without "close", and a body of known
- * length (Content-Length, no Transfer-Encoding) of at most HTTP_MAX_ANSWER
- * bytes, of which @have arrived; *discard: the rest. */
-static gboolean
-answer_keeps_connection (gchar ** lines, gsize have, gsize * discard)
-{
-  gboolean keep = g_str_has_prefix (lines[0], "HTTP/1.1 ");
-  gboolean closing = FALSE, sized = FALSE;
-  guint64 length = 0;
-  const gchar *v;
-  guint i;
-
-  for (i = 1; lines[i]; i++) {
-    if ((v = header_value (lines[i], "Connection")) ||
-        (v = header_value (lines[i], "Proxy-Connection"))) {
-      closing |= has_token (v, "close");
-      keep |= has_token (v, "keep-alive");
-    } else if ((v = header_value (lines[i], "Content-Length"))) {
-      gchar *end;
-      guint64 n = g_ascii_strtoull (v, &end, 10);
-
-      if (!g_ascii_isdigit (*v) || *end != '\0' || (sized && n != length))
-        return FALSE;
-      length = n;
-      sized = TRUE;
-    } else if (header_value (lines[i], "Transfer-Encoding")) {
-      return FALSE;
-    }
-  }
-  if (closing || !keep || !sized || length > HTTP_MAX_ANSWER || have > length)
-    return FALSE;
-  *discard = length - have;
-  return TRUE;
-}
-
-/* "HTTP/1.1 200 Connection established" */
-static gboolean
-parse_status_line (const gchar * line, guint * code, const gchar ** reason)
-{
-  const gchar *p;
-
-  if (!g_str_has_prefix (line, "HTTP/") || !g_ascii_isdigit (line[5]) ||
-      line[6] != '.' || !g_ascii_isdigit (line[7]) || line[8] != ' ')
-    return FALSE;
-  p = line + 9;
-  while (*p == ' ')
-    p++;
-  if (!g_ascii_isdigit (p[0]) || !g_ascii_isdigit (p[1]) ||
-      !g_ascii_isdigit (p[2]) || (p[3] != '\0' && p[3] != ' '))
-    return FALSE;
-  *code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-  p += 3;
-  while (*p == ' ')
-    p++;
-  *reason = p;
-  return TRUE;
-}
-
-/* Where the header block ends (after the blank line), or 0. */
-static gsize
-find_header_end (const guint8 * buf, gsize len)
-{
-  gsize i;
-
-  for (i = 0; i + 1 < len; i++) {
-    if (buf[i] != '\n')
-      continue;
-    if (buf[i + 1] == '\n')
-      return i + 2;
-    if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
-      return i + 3;
-  }
-  return 0;
-}
-
-/* The schemes a 407 (Proxy-Authenticate) or 401 (WWW-Authenticate, as
- * tinyproxy answers wrong credentials) offers, "Basic, Digest"; *basic when
- * Basic is one of them (or none is named). */
-static gchar *
-auth_schemes (gchar ** lines, gboolean * basic)
-{
-  GString *schemes = g_string_new (NULL);
-  guint i;
-
-  *basic = FALSE;
-  for (i = 1; lines[i]; i++) {
-    const gchar *v;
-    gsize n = 0;
-
-    if (g_ascii_strncasecmp (lines[i], "Proxy-Authenticate:", 19) == 0)
-      v = lines[i] + 19;
-    else if (g_ascii_strncasecmp (lines[i], "WWW-Authenticate:", 17) == 0)
-      v = lines[i] + 17;
-    else
-      continue;
-    while (*v == ' ' || *v == '\t')
-      v++;
-    while (v[n] && v[n] != ' ' && v[n] != '\t' && v[n] != ',' && n < 32)
-      n++;
-    if (n == 0)
-      continue;
-    if (n == 5 && g_ascii_strncasecmp (v, "Basic", 5) == 0)
-      *basic = TRUE;
-    if (schemes->len)
-      g_string_append (schemes, ", ");
-    g_string_append_len (schemes, v, n);
-  }
-  if (schemes->len == 0)
-    *basic = TRUE;
-  return g_string_free (schemes, FALSE);
-}
-
-/* A 407 (or the 401 tinyproxy answers wrong credentials with) to our
- * CONNECT: ANSWER_RESEND when the CONNECT goes again with credentials for
- * the strongest challenge (auth.c's policy; here at most once, and once
- * more for a stale nonce), or ANSWER_FAILED with the task's error.
- * @body_have: how much of the answer's body is already read. */
-static AnswerResult
-proxy_challenge (GTask * task, guint code, const gchar * reason,
-    gchar ** lines, gsize body_have)
-{
-  ConnectData *data = g_task_get_task_data (task);
-  const gchar *field = code == 407 ? "Proxy-Authenticate" : "WWW-Authenticate";
-  GPtrArray *values = g_ptr_array_new ();
-  GPtrArray *usable =
-      g_ptr_array_new_with_free_func (gst_resilient_auth_challenge_free);
-  const gchar *v, *scheme = NULL;
-  gboolean basic, stale = FALSE;
-  gchar *offered = auth_schemes (lines, &basic);
-  GError *error = NULL;
-  guint i;
-
-  for (i = 1; lines[i]; i++) {
-    if ((v = header_value (lines[i], field)) != NULL) {
-      g_ptr_array_add (values, (gpointer) v);
-      gst_resilient_auth_parse_challenges (v, usable, NULL);
-    }
-  }
-  /* no challenge at all: Basic, as before */
-  if (values->len == 0) {
-    g_ptr_array_add (values, (gpointer) "Basic");
-    gst_resilient_auth_parse_challenges ("Basic", usable, NULL);
-  }
-  g_ptr_array_add (values, NULL);
-  for (i = 0; i < usable->len; i++)
-    stale |= ((GstResilientAuthChallenge *) g_ptr_array_index (usable,
-            i))->stale;
-
-  if (data->proxy_user == NULL)
-    goto no_credentials;
-  if (usable->len == 0)
-    goto unsupported;
-  if (data->auth_resends >= 2 || (data->auth_resends == 1 && !stale))
-    goto rejected;
-  if (data->proxy_auth == NULL)
-    data->proxy_auth = gst_resilient_auth_new (data->proxy_user,
-        data->proxy_password);
-  if (!gst_resilient_auth_challenge_values (data->proxy_auth,
-          (const gchar * const *) values->pdata, data->sent_credentials,
-          &error))
-    goto rejected;
-  scheme = gst_resilient_auth_describe (data->proxy_auth);
-  /* Basic again, for the Basic sent unasked */
-  if (data->sent_basic_unasked && g_strcmp0 (scheme, "Basic") == 0)
-    goto rejected;
-  remember_proxy_scheme (data, g_strcmp0 (scheme, "Basic") == 0);
-
-  data->keep_alive = answer_keeps_connection (lines, body_have, &data->discard);
-  GST_DEBUG ("%s: the proxy asks for credentials (%u%s): sending %s on %s "
-      "connection", data->what, code, stale ? ", stale nonce" : "", scheme,
-      data->keep_alive ? "the same" : "a new");
-  g_ptr_array_unref (values);
-  g_ptr_array_unref (usable);
-  g_free (offered);
-  return ANSWER_RESEND;
-
-  /* ERRORS */
-no_credentials:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-        "the proxy requires authentication: set proxy-id and proxy-pw "
-        "(%u %s)", code, reason);
-    goto failed;
-  }
-unsupported:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-        "the proxy requires %s authentication; Basic and Digest (MD5, "
-        "SHA-256, SHA-512-256) are supported (%u %s)", offered, code, reason);
-    goto failed;
-  }
-rejected:
-  {
-    if (scheme == NULL && data->proxy_auth != NULL)
-      scheme = gst_resilient_auth_describe (data->proxy_auth);
-    if (error != NULL)
-      GST_DEBUG ("%s: %s", data->what, error->message);
-    g_clear_error (&error);
-    return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-        "the proxy %s (%s; %u %s)", stale ? "declared the nonce stale again" :
-        "rejected the credentials", scheme ? scheme : "Basic", code, reason);
-    goto failed;
-  }
-failed:
-  {
-    g_ptr_array_unref (values);
-    g_ptr_array_unref (usable);
-    g_free (offered);
-    return ANSWER_FAILED;
-  }
-}
-
-static AnswerResult
-check_http_answer (GTask * task, gboolean eof)
-{
-  ConnectData *data = g_task_get_task_data (task);
-  const guint8 *buf = data->answer->data;
-  gsize len = data->answer->len;
-  gsize end, prefix = MIN (len, 5);
-  gchar *header, **lines, *line, *reason_text, *target;
-  const gchar *reason;
-  guint code, i;
-  AnswerResult result = ANSWER_FAILED;
-
-  /* anything that is not HTTP is refused as soon as it shows */
-  if (len > 0 && memcmp (buf, "HTTP/", prefix) != 0)
-    goto not_http;
-  end = find_header_end (buf, len);
-  if (end == 0) {
-    if (eof && len == 0)
-      goto closed;
-    if (eof)
-      goto truncated;
-    if (len >= HTTP_MAX_ANSWER)
-      goto too_long;
-    return ANSWER_MORE;
-  }
-
-  header = g_strndup ((const gchar *) buf, end);
-  lines = g_strsplit (header, "\n", -1);
-  g_free (header);
-  for (i = 0; lines[i]; i++)
-    g_strchomp (lines[i]);
-  line = lines[0];
-  if (!parse_status_line (line, &code, &reason)) {
-    g_strfreev (lines);
-    goto not_http;
-  }
-  if (code >= 200 && code < 300) {
-    g_strfreev (lines);
-    if (end < len)
-      goto early_data;
-    GST_DEBUG ("%s: the proxy answered %u", data->what, code);
-    return ANSWER_OK;
-  }
-
-  reason_text = g_strescape (reason, NULL);
-  target = format_host_port (data->host, data->port);
-  if (code == 407 || code == 401) {
-    result = proxy_challenge (task, code, reason_text, lines, len - end);
-  } else if (code == 403) {
-    return_new_error (task, GST_RESILIENT_ERROR_FORBIDDEN,
-        "the proxy refuses to connect to %s (403 %s)", target, reason_text);
-  } else {
-    return_new_error (task,
-        gst_resilient_error_code_from_status ((GstRTSPStatusCode) code),
-        "the proxy could not connect to %s (%u %s)", target, code, reason_text);
-  }
-  g_free (target);
-  g_free (reason_text);
-  g_strfreev (lines);
-  return result;
-
-  /* ERRORS */
-not_http:
-  {
-    gchar *text = excerpt (buf, len);
-
-    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
-        "the proxy does not speak HTTP (it answered \"%s\")", text);
-    g_free (text);
-    return ANSWER_FAILED;
-  }
-closed:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_CONNECTION_LOST,
-        "the proxy closed the connection without answering");
-    return ANSWER_FAILED;
-  }
-truncated:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
-        "the proxy closed the connection in the middle of its answer");
-    return ANSWER_FAILED;
-  }
-too_long:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
-        "the proxy's answer is longer than %u bytes", HTTP_MAX_ANSWER);
-    return ANSWER_FAILED;
-  }
-early_data:
-  {
-    return_new_error (task, GST_RESILIENT_ERROR_PROTOCOL,
-        "the proxy sent %" G_GSIZE_FORMAT " bytes after its answer, before "
-        "the server could speak", len - end);
-    return ANSWER_FAILED;
-  }
-}
-
-static void http_read_more (GTask * task);
-static void http_connect_start (GTask * task);
-static void tcp_start (GTask * task);
-
-/* The CONNECT again, on a new connection to the proxy. */
-static void
-http_reconnect (GTask * task)
-{
-  ConnectData *data = g_task_get_task_data (task);
-
-  data->reused = FALSE;
-  g_clear_object (&data->stream);
-  tcp_start (task);
-}
-
-/* The proxy closed the connection it had kept open after a 407 before
- * answering the CONNECT sent on it again (@error NULL: at EOF): the CONNECT
- * goes once more on a new connection. TRUE when it does (@error freed). */
-static gboolean
-reused_connection_lost (GTask * task, GError * error)
-{
-  ConnectData *data = g_task_get_task_data (task);
-
-  if (!data->reused || data->timed_out || (error != NULL &&
-          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)))
-    return FALSE;
-  GST_DEBUG ("%s: the proxy closed the connection it kept open: CONNECT on "
-      "a new one", data->what);
-  g_clear_error (&error);
-  http_reconnect (task);
-  return TRUE;
-}
-
-static void http_discard_more (GTask * task);
-
-/* Reading the body of a 407 the connection carries on after. */
-static void
-on_http_discarded (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  GTask *task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  if (n < 0) {
-    return_error (task, error);
-  } else if (n == 0) {
-    /* it closed after all */
-    http_reconnect (task);
-  } else if ((data->discard -= n) > 0) {
-    http_discard_more (task);
-  } else {
-    data->reused = TRUE;
-    http_connect_start (task);
-  }
-}
-
-static void
-http_discard_more (GTask * task)
-{
-  ConnectData *data = g_task_get_task_data (task);
-
-  g_input_stream_read_async (g_io_stream_get_input_stream (data->stream),
-      data->read_buf, MIN (data->discard, sizeof (data->read_buf)),
-      G_PRIORITY_DEFAULT, data->child, on_http_discarded, task);
-}
-
-/* After a 407 that proxy_challenge() answered. */
-static void
-http_resend (GTask * task)
-{
-  ConnectData *data = g_task_get_task_data (task);
-
-  data->auth_resends++;
-  if (!data->keep_alive) {
-    http_reconnect (task);
-  } else if (data->discard > 0) {
-    http_discard_more (task);
-  } else {
-    data->reused = TRUE;
-    http_connect_start (task);
-  }
-}
-
-static void
-on_http_read (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  GTask *task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  if (n < 0) {
-    if (!reused_connection_lost (task, error))
-      return_error (task, error);
-    return;
-  }
-  if (n == 0 && data->answer->len == 0 && reused_connection_lost (task, NULL))
-    return;
-  g_byte_array_append (data->answer, data->read_buf, n);
-  switch (check_http_answer (task, n == 0)) {
-    case ANSWER_MORE:
-      http_read_more (task);
-      break;
-    case ANSWER_OK:
-      g_clear_pointer (&data->answer, g_byte_array_unref);
-      tls_start_or_finish (task);
-      break;
-    case ANSWER_RESEND:
-      http_resend (task);
-      break;
-    case ANSWER_FAILED:
-      break;
-  }
-}
-
-static void
-http_read_more (GTask * task)
-{
-  ConnectData *data = g_task_get_task_data (task);
-  GInputStream *in = g_io_stream_get_input_stream (data->stream);
-  gsize room = HTTP_MAX_ANSWER - data->answer->len;
-
-  g_input_stream_read_async (in, data->read_buf,
-      MIN (room, sizeof (data->read_buf)), G_PRIORITY_DEFAULT, data->child,
-      on_http_read, task);
-}
-
-static void
-on_http_written (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  GTask *task = user_data;
-  ConnectData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  /* it may carry credentials: gone as soon as it is sent */
-  memset (data->request, 0, data->request_len);
-  g_clear_pointer (&data->request, g_free);
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
-          NULL, &error)) {
-    if (!reused_connection_lost (task, error))
-      return_error (task, error);
-    return;
-  }
-  if (data->answer)
-    g_byte_array_set_size (data->answer, 0);
-  else
-    data->answer = g_byte_array_new ();
-  http_read_more (task);
-}
-
-static void
-http_connect_start (GTask * task)
-{
-  ConnectData *data = g_task_get_task_data (task);
-  GOutputStream *out = g_io_stream_get_output_stream (data->stream);
-  GString *req = g_string_new (NULL);
-  gchar *ascii, *authority;
-
-  data->step = "HTTP proxy handshake";
-  ascii = g_hostname_to_ascii (data->host);
-  authority = format_host_port (ascii ? ascii : data->host, data->port);
-  g_free (ascii);
-  g_string_append_printf (req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n",
-      authority, authority);
-  data->sent_credentials = data->sent_basic_unasked = FALSE;
-  if (data->proxy_auth) {
-    /* after a 407: the digest-uri is the request-target, host:port */
-    gchar *value = gst_resilient_auth_header_for (data->proxy_auth,
-        "CONNECT", authority, NULL, 0);
-
-    if (value == NULL) {
-      g_free (authority);
-      memset (req->str, 0, req->len);
-      g_string_free (req, TRUE);
-      return_new_error (task, GST_RESILIENT_ERROR_AUTH,
-          "cannot answer the proxy's %s challenge",
-          gst_resilient_auth_describe (data->proxy_auth));
-      return;
-    }
-    g_string_append_printf (req, "Proxy-Authorization: %s\r\n", value);
-    gst_resilient_auth_clear_string (value);
-    data->sent_credentials = TRUE;
-  } else if (data->proxy_user && proxy_asked_for_basic (data)) {
-    gchar *cred, *b64;
-
-    cred = g_strdup_printf ("%s:%s", data->proxy_user,
-        data->proxy_password ? data->proxy_password : "");
-    b64 = g_base64_encode ((const guchar *) cred, strlen (cred));
-    g_string_append_printf (req, "Proxy-Authorization: Basic %s\r\n", b64);
-    free_secret (cred);
-    free_secret (b64);
-    data->sent_credentials = data->sent_basic_unasked = TRUE;
-  }
-  g_free (authority);
-  g_string_append (req, "\r\n");
-  data->request_len = req->len;
-  data->request = g_string_free (req, FALSE);
-
-  GST_DEBUG ("%s: sending CONNECT%s%s", data->what,
-      data->sent_credentials ? " with credentials: " : "",
-      data->sent_credentials ? (data->proxy_auth ?
-          gst_resilient_auth_describe (data->proxy_auth) : "Basic") : "");
-  g_output_stream_write_all_async (out, data->request, data->request_len,
-      G_PRIORITY_DEFAULT, data->child, on_http_written, task);
 }
 
 /* ---- step 2: TCP ---- */
@@ -1596,7 +937,7 @@ on_tcp_connected (GObject * source, GAsyncResult * result, gpointer user_data)
     report (data, G_SOCKET_CLIENT_PROXY_NEGOTIATING, data->stream);
   switch (data->proxy_type) {
     case GST_RESILIENT_PROXY_HTTP:
-      http_connect_start (task);
+      gst_resilient_connector_http_start (task);
       break;
     case GST_RESILIENT_PROXY_SOCKS5:
       socks_start (task);
@@ -1605,7 +946,7 @@ on_tcp_connected (GObject * source, GAsyncResult * result, gpointer user_data)
       socks4a_start (task);
       break;
     default:
-      tls_start_or_finish (task);
+      gst_resilient_connector_tls_start_or_finish (task);
       break;
   }
   return;
@@ -1622,20 +963,22 @@ failed:
       g_error_free (error);
       error = ours;
     }
-    return_error (task, error);
+    gst_resilient_connector_return_error (task, error);
   }
 }
 
-static void
-tcp_start (GTask * task)
+void
+gst_resilient_connector_tcp_start (GTask * task)
 {
   ConnectData *data = g_task_get_task_data (task);
   GSocketClient *client;
   GSocketConnectable *address;
 
   if (data->proxy_type != GST_RESILIENT_PROXY_NONE) {
-    gchar *target = format_host_port (data->host, data->port);
-    gchar *proxy = format_host_port (data->proxy_host, data->proxy_port);
+    gchar *target =
+        gst_resilient_connector_format_host_port (data->host, data->port);
+    gchar *proxy = gst_resilient_connector_format_host_port (data->proxy_host,
+        data->proxy_port);
 
     g_free (data->what);
     data->what = g_strdup_printf ("connecting to %s through %s proxy %s",
@@ -1695,7 +1038,7 @@ on_proxy_lookup (GObject * source, GAsyncResult * result, gpointer user_data)
   if (proxies == NULL) {
     if (data->timed_out || g_error_matches (error, G_IO_ERROR,
             G_IO_ERROR_CANCELLED)) {
-      return_error (task, error);
+      gst_resilient_connector_return_error (task, error);
       return;
     }
     GST_WARNING ("%s: proxy lookup failed (%s), connecting directly",
@@ -1705,8 +1048,9 @@ on_proxy_lookup (GObject * source, GAsyncResult * result, gpointer user_data)
           NULL, &data->proxy_type, &data->proxy_host, &data->proxy_port,
           &data->proxy_user, &data->proxy_password, &error)) {
     g_strfreev (proxies);
-    return_new_error (task, (GstResilientErrorCode) error->code,
-        "the system's proxy settings: %s", error->message);
+    gst_resilient_connector_return_new_error (task,
+        (GstResilientErrorCode) error->code, "the system's proxy settings: %s",
+        error->message);
     g_error_free (error);
     return;
   }
@@ -1715,7 +1059,7 @@ on_proxy_lookup (GObject * source, GAsyncResult * result, gpointer user_data)
     GST_INFO ("%s: the system's proxy settings name the %s proxy %s:%u",
         data->what, proxy_type_name (data->proxy_type), data->proxy_host,
         data->proxy_port);
-  tcp_start (task);
+  gst_resilient_connector_tcp_start (task);
 }
 
 /* On the I/O thread. */
@@ -1732,7 +1076,8 @@ connect_start (gpointer user_data)
   g_task_set_task_data (task, data, (GDestroyNotify) connect_data_free);
 
   {
-    gchar *target = format_host_port (data->host, data->port);
+    gchar *target =
+        gst_resilient_connector_format_host_port (data->host, data->port);
 
     data->what = g_strdup_printf ("connecting to %s", target);
     g_free (target);
@@ -1755,18 +1100,19 @@ connect_start (gpointer user_data)
             data->options.proxy_id, data->options.proxy_pw,
             &data->proxy_type, &data->proxy_host, &data->proxy_port,
             &data->proxy_user, &data->proxy_password, &error)) {
-      return_new_error (task, (GstResilientErrorCode) error->code, "%s",
-          error->message);
+      gst_resilient_connector_return_new_error (task,
+          (GstResilientErrorCode) error->code, "%s", error->message);
       g_error_free (error);
       return G_SOURCE_REMOVE;
     }
-    tcp_start (task);
+    gst_resilient_connector_tcp_start (task);
   } else if (!environment_names_proxy ()) {
     /* nothing configured: no lookup (it costs a thread-pool round trip per
      * connection, and libproxy may even try PAC/WPAD) */
-    tcp_start (task);
+    gst_resilient_connector_tcp_start (task);
   } else {
-    gchar *target = format_host_port (data->host, data->port);
+    gchar *target =
+        gst_resilient_connector_format_host_port (data->host, data->port);
     gchar *uri = g_strdup_printf ("%s://%s",
         data->options.tls ? "rtsps" : "rtsp", target);
 
