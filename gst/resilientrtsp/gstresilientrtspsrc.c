@@ -416,7 +416,8 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * `dns-ms`, `tcp-connect-ms`, `proxy-ms`, `tls-ms`, `options-ms`,
    * `describe-ms`, `setup-ms`, `setup-stream-ms` (array), `play-ms`,
    * `playing-ms`, `first-rtp-ms`, `first-buffer-ms`; gdouble, -1 when not
-   * measured), and `streams`: an array of `stream` structures with `index`,
+   * measured), `race-attempts` (guint, connection attempts started for
+   * the first connection), and `streams`: an array of `stream` structures with `index`,
    * `media`, `encoding-name`, `packets-received`, `bytes-received` (RTP),
    * `packets-lost` (gint64), `packets-duplicated`, `packets-reordered`
    * (guint64), `jitter-ms`, `fraction-lost` (0-1, -1 before our first RR),
