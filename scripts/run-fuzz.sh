@@ -5,7 +5,7 @@
 #
 # Environment:
 #   FUZZ_SECONDS   time per target (default 60)
-#   FUZZ_TARGETS   which targets (default "framer sdp")
+#   FUZZ_TARGETS   which targets (default "framer sdp rtcp jitter")
 #   FUZZ_MAX_LEN   largest input libFuzzer generates (default 8192)
 #
 # Each target runs on a copy of its seed corpus (tests/fuzz/corpus/<target>)
@@ -22,7 +22,7 @@ case $builddir in
   *) builddir=$srcdir/$builddir ;;
 esac
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-framer sdp}
+targets=${FUZZ_TARGETS:-framer sdp rtcp jitter}
 max_len=${FUZZ_MAX_LEN:-8192}
 
 if [ -f "$builddir/build.ninja" ]; then
