@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "connector-private.h"
+#include "connpool.h"
 
 #ifdef G_OS_UNIX
 #include <netinet/in.h>
@@ -558,6 +559,8 @@ on_accept_certificate (GTlsConnection * conn, GTlsCertificate * peer_cert,
     GST_INFO ("%s: certificate accepted by the application although %s",
         data->what, why);
     g_free (why);
+    /* another element might not accept it: never pooled */
+    gst_resilient_conn_pool_forbid (G_OBJECT (conn));
     return TRUE;
   }
   GST_INFO ("%s: certificate rejected: %s", data->what, why);
@@ -646,6 +649,18 @@ gst_resilient_connector_tls_start_or_finish (GTask * task)
   }
 
   data->step = "TLS handshake";
+  /* a connection the server already reset: glib-networking 2.74 would
+   * unref the remote address it cannot get (a critical) as the handshake
+   * starts; say what happened instead */
+  if (G_IS_SOCKET_CONNECTION (data->stream)) {
+    GSocketAddress *remote =
+        g_socket_connection_get_remote_address (G_SOCKET_CONNECTION
+        (data->stream), &error);
+
+    if (remote == NULL)
+      goto reset;
+    g_object_unref (remote);
+  }
   /* SNI and the identity checked: the server's name, never the proxy's */
   identity = g_network_address_new (data->host, data->port);
   tls = g_tls_client_connection_new (data->stream, identity, &error);
@@ -683,6 +698,15 @@ gst_resilient_connector_tls_start_or_finish (GTask * task)
   return;
 
   /* ERRORS */
+reset:
+  {
+    gst_resilient_connector_return_new_error (task,
+        GST_RESILIENT_ERROR_CONNECTION_LOST,
+        "the connection was closed before the TLS handshake (%s)",
+        error->message);
+    g_error_free (error);
+    return;
+  }
 no_tls:
   {
     gst_resilient_connector_return_new_error (task, GST_RESILIENT_ERROR_TLS,

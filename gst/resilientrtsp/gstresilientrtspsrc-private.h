@@ -50,6 +50,7 @@ typedef struct
   guint port_max;
   gint udp_buffer_size;
   GstResilientDepayloadMode depayload;
+  GstResilientRtpManager rtp_manager;
   guint stats_interval_ms;
   GstResilientRetrySettings retry;      /* times in ns */
   gboolean retry_initial;
@@ -65,6 +66,7 @@ typedef struct
   gchar *proxy_pw;
   GstStructure *extra_http_request_headers;
   gboolean ignore_x_server_reply;
+  guint pool_idle_timeout;      /* s */
 } Settings;
 
 struct _GstResilientRtspSrc

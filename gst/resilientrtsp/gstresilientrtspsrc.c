@@ -72,6 +72,7 @@
 #include <stdio.h>
 
 #include "connection.h"
+#include "connpool.h"
 #include "error.h"
 #include "iocontext.h"
 #include "media.h"
@@ -96,6 +97,7 @@ GST_DEBUG_CATEGORY (resilientrtspsrc_debug);
 #define DEFAULT_TEARDOWN_TIMEOUT (100 * GST_MSECOND)
 #define DEFAULT_UDP_BUFFER_SIZE 0x80000
 #define DEFAULT_DEPAYLOAD GST_RESILIENT_DEPAYLOAD_AUTO
+#define DEFAULT_RTP_MANAGER GST_RESILIENT_RTP_MANAGER_BUILTIN
 #define DEFAULT_STATS_INTERVAL_MS 1000
 #define DEFAULT_RETRY_STRATEGY GST_RESILIENT_RETRY_AUTO
 #define DEFAULT_RETRY_MAX_ATTEMPTS -1
@@ -112,6 +114,7 @@ GST_DEBUG_CATEGORY (resilientrtspsrc_debug);
 #define DEFAULT_RACE_STAGGER_MS 250
 #define DEFAULT_RACE_MAX_PARALLEL 0
 #define DEFAULT_RACE_DUPLICATES 0
+#define DEFAULT_POOL_IDLE_TIMEOUT 30
 
 enum
 {
@@ -130,6 +133,7 @@ enum
   PROP_PORT_RANGE,
   PROP_UDP_BUFFER_SIZE,
   PROP_DEPAYLOAD,
+  PROP_RTP_MANAGER,
   PROP_STATS_INTERVAL,
   PROP_STATS,
   PROP_RETRY_STRATEGY,
@@ -155,6 +159,7 @@ enum
   PROP_PROXY_PW,
   PROP_EXTRA_HTTP_REQUEST_HEADERS,
   PROP_IGNORE_X_SERVER_REPLY,
+  PROP_POOL_IDLE_TIMEOUT,
   PROP_STATE,
 };
 
@@ -386,6 +391,26 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
           "Output depayloaded elementary streams instead of RTP (auto: "
           "RTP only when the peer takes nothing else)",
           GST_TYPE_RESILIENT_DEPAYLOAD_MODE, DEFAULT_DEPAYLOAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstResilientRtspSrc:rtp-manager:
+   * What receives the RTP streams. builtin (the default): a threadless
+   * jitterbuffer per stream (reordering, loss events, timestamps from the
+   * arrivals with network jitter removed, lip-sync between the streams
+   * from the sender reports), receiver reports made by the element, and
+   * the output pushed by a process-wide pool of delivery threads (one per
+   * CPU, more while a downstream element blocks): no thread per stream.
+   * rtpbin: as rtspsrc, an rtpbin (emitted with
+   * #GstResilientRtspSrc::new-manager) with its jitterbuffer and RTCP, at
+   * three threads per stream; for what only rtpbin does (retransmission,
+   * configuring it in new-manager). Read when the element starts.
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_MANAGER,
+      g_param_spec_enum ("rtp-manager", "RTP manager",
+          "What receives the RTP streams: builtin (no thread per stream) or "
+          "rtpbin (as rtspsrc, three threads per stream)",
+          GST_TYPE_RESILIENT_RTP_MANAGER, DEFAULT_RTP_MANAGER,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -741,6 +766,23 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
           FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstResilientRtspSrc:pool-idle-timeout:
+   * Connection pooling: after a TEARDOWN answered 2xx the control
+   * connection stays open this many seconds in a process-wide pool, for a
+   * restart, a reconnect or another element to the same server with the
+   * same proxy, TLS settings and credentials (saving the TCP, proxy and TLS
+   * set-up); a server that closes it after TEARDOWN gets a fresh one made
+   * ahead instead. 0 = no pooling: this element neither takes nor gives
+   * connections. See docs/element.md, *Connection pooling*.
+   */
+  g_object_class_install_property (gobject_class, PROP_POOL_IDLE_TIMEOUT,
+      g_param_spec_uint ("pool-idle-timeout", "Pool idle timeout",
+          "Seconds an idle control connection is kept for reuse by a restart "
+          "or another element (0 = no connection pooling)", 0, 3600,
+          DEFAULT_POOL_IDLE_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * GstResilientRtspSrc:state:
    * The session state, as in `resilientrtsp-state` messages (idle when no
    * session exists).
@@ -831,6 +873,7 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_ERROR_CODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_DEPAYLOAD_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_RTP_MANAGER, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_RETRY_STRATEGY, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESILIENT_NAT_METHOD, 0);
 }
@@ -853,6 +896,7 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->teardown_timeout = DEFAULT_TEARDOWN_TIMEOUT;
   s->udp_buffer_size = DEFAULT_UDP_BUFFER_SIZE;
   s->depayload = DEFAULT_DEPAYLOAD;
+  s->rtp_manager = DEFAULT_RTP_MANAGER;
   s->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
   s->retry.strategy = DEFAULT_RETRY_STRATEGY;
   s->retry.max_attempts = DEFAULT_RETRY_MAX_ATTEMPTS;
@@ -870,6 +914,7 @@ gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
   s->race.stagger_ms = DEFAULT_RACE_STAGGER_MS;
   s->race.max_parallel = DEFAULT_RACE_MAX_PARALLEL;
   s->race.duplicates = DEFAULT_RACE_DUPLICATES;
+  s->pool_idle_timeout = DEFAULT_POOL_IDLE_TIMEOUT;
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
   gst_bin_set_suppressed_flags (GST_BIN (src),
@@ -1002,6 +1047,9 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
     case PROP_DEPAYLOAD:
       s->depayload = g_value_get_enum (value);
       break;
+    case PROP_RTP_MANAGER:
+      s->rtp_manager = g_value_get_enum (value);
+      break;
     case PROP_STATS_INTERVAL:
       s->stats_interval_ms = g_value_get_uint (value);
       break;
@@ -1082,6 +1130,9 @@ gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
     case PROP_IGNORE_X_SERVER_REPLY:
       s->ignore_x_server_reply = g_value_get_boolean (value);
       break;
+    case PROP_POOL_IDLE_TIMEOUT:
+      s->pool_idle_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1157,6 +1208,9 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
     case PROP_DEPAYLOAD:
       g_value_set_enum (value, s->depayload);
       break;
+    case PROP_RTP_MANAGER:
+      g_value_set_enum (value, s->rtp_manager);
+      break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint (value, s->stats_interval_ms);
       break;
@@ -1229,6 +1283,9 @@ gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
     case PROP_IGNORE_X_SERVER_REPLY:
       g_value_set_boolean (value, s->ignore_x_server_reply);
       break;
+    case PROP_POOL_IDLE_TIMEOUT:
+      g_value_set_uint (value, s->pool_idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1300,11 +1357,13 @@ start (GstResilientRtspSrc * src)
     ss.extra_http_request_headers =
         gst_structure_copy (src->settings.extra_http_request_headers);
   ss.ignore_x_server_reply = src->settings.ignore_x_server_reply;
+  ss.pool_idle_timeout_ms = src->settings.pool_idle_timeout * 1000;
   rs = src->settings.race;
   rs.teardown_timeout_ns = src->settings.teardown_timeout;
   ms.latency_ms = src->settings.latency_ms;
   ms.depayload = src->settings.depayload;
   ms.do_rtcp = src->settings.do_rtcp;
+  ms.manager = src->settings.rtp_manager;
   stats_interval = src->settings.stats_interval_ms;
   g_mutex_unlock (&src->settings_lock);
 
@@ -1317,8 +1376,9 @@ start (GstResilientRtspSrc * src)
         ("the rtpbin element (gst-plugins-good) is not installed"));
     return FALSE;
   }
-  g_signal_emit (src, gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER], 0,
-      gst_resilient_media_get_manager (media));
+  if (gst_resilient_media_get_manager (media))
+    g_signal_emit (src, gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER], 0,
+        gst_resilient_media_get_manager (media));
 
   race = gst_resilient_race_new (src->io, &ss, &rs,
       &gst_resilient_rtsp_src_session_callbacks, src);
@@ -1434,7 +1494,11 @@ gst_resilient_rtsp_src_change_state (GstElement * element,
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      src->io = gst_resilient_io_context_get ();
+      /* one of the I/O threads, for everything this element does */
+      src->io = gst_resilient_io_context_get_for_stream ();
+      /* pooled connections outlive the last element at READY or above
+       * only briefly (connpool.h) */
+      gst_resilient_conn_pool_add_user ();
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!start (src))
@@ -1472,7 +1536,8 @@ gst_resilient_rtsp_src_change_state (GstElement * element,
       cleanup (src);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_resilient_io_context_unref (src->io);
+      gst_resilient_conn_pool_remove_user ();
+      gst_resilient_io_context_unref_for_stream (src->io);
       src->io = NULL;
       break;
     default:

@@ -19,6 +19,7 @@
 #endif
 
 #include "media.h"
+#include "media-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,72 +28,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (media_debug);
 #define GST_CAT_DEFAULT media_debug
-
-typedef struct
-{
-  GstResilientMedia *media;
-  guint index;                  /* SDP m= index, also the rtpbin session id */
-  gchar *media_type;            /* "video", "audio" … */
-  gchar *encoding_name;
-  GstCaps *caps;                /* application/x-rtp of the preferred pt */
-  GstStructure *pt_caps;        /* "pt-N" → GstCaps */
-
-  GstPad *rtp_src;              /* internal, pushes into rtpbin */
-  GstPad *rtcp_src;
-  GstPad *rtcp_sink;            /* internal, receives rtpbin's RTCP */
-  gboolean events_sent;         /* media->lock */
-
-  GstElement *depay;            /* NULL when not depayloading */
-  GstPad *ghost;                /* stream_N on the bin */
-  GstPad *rtpbin_src;           /* media->lock: the rtpbin pad currently linked */
-  GList *old_sinks;             /* media->lock: fakesinks of replaced SSRC pads */
-
-  gboolean caps_changed;        /* media->lock: push a new caps event */
-  gint64 packets;               /* media->lock */
-  guint64 bytes;                /* media->lock */
-  guint64 bytes_at_last_stats;  /* media->lock */
-  gint64 last_stats_time;       /* media->lock, monotonic µs */
-  GstResilientSeqTracker seq;   /* media->lock: duplicates, reordering */
-  guint64 rtcp_received;        /* media->lock: compound RTCP packets */
-  guint64 rtcp_sent;            /* media->lock */
-  /* since the last gst_resilient_media_playing(), monotonic µs, 0 = not
-   * yet: the stream's first RTP packet pushed, its first output buffer */
-  gint64 first_rtp_us;          /* media->lock */
-  gint64 first_buffer_us;       /* media->lock */
-  gint first_state;             /* atomic, FirstState */
-  guint64 frames;               /* atomic (stats_add/stats_get) */
-} MediaStream;
-
-/* What the stream waits for since the last PLAY answer. */
-typedef enum
-{
-  FIRST_IDLE,
-  FIRST_WANT_RTP,
-  FIRST_WANT_BUFFER,
-} FirstState;
-
-/* 64-bit counters written by one streaming thread at a time (a pad's
- * stream lock serialises its chain calls) and read by the stats */
-#define stats_add(ptr, n) __atomic_fetch_add ((ptr), (n), __ATOMIC_RELAXED)
-#define stats_get(ptr) __atomic_load_n ((ptr), __ATOMIC_RELAXED)
-
-struct _GstResilientMedia
-{
-  GstBin *bin;                  /* not a ref: we live inside it */
-  GstPadTemplate *templ;
-  GstResilientMediaSettings settings;
-  GstResilientMediaCallbacks callbacks;
-  gpointer user_data;
-
-  GstElement *rtpbin;
-  gulong pad_added_id;
-  gulong pt_map_id;
-
-  GMutex lock;
-  GPtrArray *streams;           /* lock (contents); MediaStream* */
-  gboolean shutting_down;       /* lock */
-  gint64 played_us;             /* lock: the last PLAY answer, 0 = none */
-};
 
 static void
 ensure_debug (void)
@@ -119,6 +54,25 @@ gst_resilient_depayload_mode_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstResilientDepayloadMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_resilient_rtp_manager_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_RESILIENT_RTP_MANAGER_RTPBIN, "rtpbin (as rtspsrc: three "
+          "threads per stream)", "rtpbin"},
+    {GST_RESILIENT_RTP_MANAGER_BUILTIN, "built-in (no thread per stream)",
+        "builtin"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstResilientRtpManager", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -248,10 +202,24 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, GstResilientMedia * media)
     gst_object_unref (old);
   }
 
+  gst_resilient_media_attach_output (media, stream, pad);
+}
+
+/* Links @pad (rtpbin's output pad for the stream, or the built-in path's
+ * internal pad) to the stream's depayloader, or makes it the ghost pad's
+ * target; with depayload=auto, first drops the depayloader when the linked
+ * peer takes RTP only. Runs on the thread that is about to push the
+ * stream's first buffer on @pad. */
+void
+gst_resilient_media_attach_output (GstResilientMedia * media,
+    MediaStream * stream, GstPad * pad)
+{
+  GstPad *sinkpad;
+
   if (stream->depay && media->settings.depayload == GST_RESILIENT_DEPAYLOAD_AUTO
       && peer_wants_rtp (stream)) {
     GST_INFO ("stream %u: downstream takes RTP only, not depayloading",
-        session);
+        stream->index);
     gst_element_set_locked_state (stream->depay, TRUE);
     gst_element_set_state (stream->depay, GST_STATE_NULL);
     gst_bin_remove (media->bin, stream->depay);
@@ -272,7 +240,7 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, GstResilientMedia * media)
     sinkpad = gst_element_get_static_pad (stream->depay, "sink");
     if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
       GST_WARNING ("stream %u: could not link %s:%s to the depayloader",
-          session, GST_DEBUG_PAD_NAME (pad));
+          stream->index, GST_DEBUG_PAD_NAME (pad));
     gst_object_unref (sinkpad);
   } else {
     gst_ghost_pad_set_target (GST_GHOST_PAD (stream->ghost), pad);
@@ -420,13 +388,15 @@ gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ,
     const GstResilientMediaCallbacks * callbacks, gpointer user_data)
 {
   GstResilientMedia *media;
-  GstElement *rtpbin;
+  GstElement *rtpbin = NULL;
 
   ensure_debug ();
 
-  rtpbin = gst_element_factory_make ("rtpbin", NULL);
-  if (rtpbin == NULL)
-    return NULL;
+  if (settings->manager == GST_RESILIENT_RTP_MANAGER_RTPBIN) {
+    rtpbin = gst_element_factory_make ("rtpbin", NULL);
+    if (rtpbin == NULL)
+      return NULL;
+  }
 
   media = g_new0 (GstResilientMedia, 1);
   media->bin = bin;
@@ -438,13 +408,15 @@ gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ,
   g_mutex_init (&media->lock);
 
   media->rtpbin = rtpbin;
-  g_object_set (rtpbin, "latency", settings->latency_ms, NULL);
-  media->pad_added_id = g_signal_connect (rtpbin, "pad-added",
-      G_CALLBACK (on_pad_added), media);
-  media->pt_map_id = g_signal_connect (rtpbin, "request-pt-map",
-      G_CALLBACK (on_request_pt_map), media);
-  gst_bin_add (bin, rtpbin);
-  gst_element_sync_state_with_parent (rtpbin);
+  if (rtpbin) {
+    g_object_set (rtpbin, "latency", settings->latency_ms, NULL);
+    media->pad_added_id = g_signal_connect (rtpbin, "pad-added",
+        G_CALLBACK (on_pad_added), media);
+    media->pt_map_id = g_signal_connect (rtpbin, "request-pt-map",
+        G_CALLBACK (on_request_pt_map), media);
+    gst_bin_add (bin, rtpbin);
+    gst_element_sync_state_with_parent (rtpbin);
+  }
 
   return media;
 }
@@ -481,16 +453,19 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
       g_strdup (caps_string (stream->caps, "encoding-name", "unknown"));
   stream->last_stats_time = g_get_monotonic_time ();
 
-  stream->rtp_src = make_internal_pad (stream, GST_PAD_SRC, "rtp");
-  stream->rtcp_src = make_internal_pad (stream, GST_PAD_SRC, "rtcp");
-  link_request_pad (media->rtpbin, stream->rtp_src, "recv_rtp_sink",
-      stream->index);
-  link_request_pad (media->rtpbin, stream->rtcp_src, "recv_rtcp_sink",
-      stream->index);
-  if (media->settings.do_rtcp) {
-    stream->rtcp_sink = make_internal_pad (stream, GST_PAD_SINK, "rtcpsink");
-    link_request_pad (media->rtpbin, stream->rtcp_sink, "send_rtcp_src",
+  if (media->rtpbin) {
+    stream->rtp_src = make_internal_pad (stream, GST_PAD_SRC, "rtp");
+    stream->rtcp_src = make_internal_pad (stream, GST_PAD_SRC, "rtcp");
+    link_request_pad (media->rtpbin, stream->rtp_src, "recv_rtp_sink",
         stream->index);
+    link_request_pad (media->rtpbin, stream->rtcp_src, "recv_rtcp_sink",
+        stream->index);
+    if (media->settings.do_rtcp) {
+      stream->rtcp_sink = make_internal_pad (stream, GST_PAD_SINK,
+          "rtcpsink");
+      link_request_pad (media->rtpbin, stream->rtcp_sink, "send_rtcp_src",
+          stream->index);
+    }
   }
 
   if (media->settings.depayload != GST_RESILIENT_DEPAYLOAD_OFF && stream->caps) {
@@ -525,6 +500,8 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
   count_output_on (stream, stream->ghost);
   gst_pad_set_active (stream->ghost, TRUE);
   gst_element_add_pad (GST_ELEMENT (media->bin), stream->ghost);
+  if (media->rtpbin == NULL)
+    gst_resilient_media_builtin_stream_init (media, stream);
 
   return stream;
 }
@@ -605,6 +582,7 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   /* RTP version 2 with a full fixed header: sequence number and SSRC */
   is_rtp = !is_rtcp && gst_buffer_extract (buf, 0, header, sizeof (header))
       == sizeof (header) && (header[0] >> 6) == 2;
+  now = gst_element_get_current_running_time (GST_ELEMENT (media->bin));
 
   g_mutex_lock (&media->lock);
   stream = media->shutting_down ? NULL : find_stream (media, index);
@@ -612,14 +590,6 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
     g_mutex_unlock (&media->lock);
     gst_buffer_unref (buf);
     return;
-  }
-  if (!stream->events_sent) {
-    stream->events_sent = TRUE;
-    stream->caps_changed = FALSE;
-    need_events = TRUE;
-  } else if (stream->caps_changed && !is_rtcp && stream->caps) {
-    stream->caps_changed = FALSE;
-    new_caps = gst_caps_ref (stream->caps);
   }
   if (!is_rtcp) {
     stream->packets++;
@@ -634,6 +604,22 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   } else {
     stream->rtcp_received++;
   }
+
+  if (media->rtpbin == NULL) {
+    /* the built-in path queues for a delivery thread: nothing here blocks */
+    gst_resilient_media_builtin_push (media, stream, is_rtcp, buf, now);
+    g_mutex_unlock (&media->lock);
+    return;
+  }
+
+  if (!stream->events_sent) {
+    stream->events_sent = TRUE;
+    stream->caps_changed = FALSE;
+    need_events = TRUE;
+  } else if (stream->caps_changed && !is_rtcp && stream->caps) {
+    stream->caps_changed = FALSE;
+    new_caps = gst_caps_ref (stream->caps);
+  }
   pad = gst_object_ref (is_rtcp ? stream->rtcp_src : stream->rtp_src);
   g_mutex_unlock (&media->lock);
 
@@ -644,7 +630,6 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
     gst_caps_unref (new_caps);
   }
 
-  now = gst_element_get_current_running_time (GST_ELEMENT (media->bin));
   buf = gst_buffer_make_writable (buf);
   GST_BUFFER_DTS (buf) = now;
   GST_BUFFER_PTS (buf) = now;
@@ -670,6 +655,8 @@ gst_resilient_media_playing (GstResilientMedia * media)
     g_atomic_int_set (&stream->first_state, FIRST_WANT_RTP);
     /* a new PLAY: the sequence numbers jump */
     gst_resilient_seq_tracker_restart (&stream->seq);
+    if (media->rtpbin == NULL)
+      gst_resilient_media_builtin_playing (stream);
   }
   g_mutex_unlock (&media->lock);
 }
@@ -743,19 +730,6 @@ remote_source_stats (GstResilientMedia * media, MediaStream * stream)
   return result;
 }
 
-/* The RTCP-derived values of a stream's sender (rtpsource's stats): what
- * its last SR said, and what our last RR about it said. */
-typedef struct
-{
-  guint ssrc;
-  gint packets_lost;
-  gdouble jitter_ms;
-  gdouble fraction_lost;        /* -1: no RR sent yet */
-  gdouble rtt_ms;               /* -1: no round trip known */
-  gboolean have_sr;
-  guint64 sr_ntptime;
-  guint sr_rtptime;
-} SourceStats;
 
 static void
 read_source_stats (GstStructure * src, SourceStats * out)
@@ -763,6 +737,7 @@ read_source_stats (GstStructure * src, SourceStats * out)
   gint clock_rate = 0;
   guint jitter = 0, fraction = 0, round_trip = 0;
   gboolean sent_rb = FALSE, have_rb = FALSE;
+  gint lost = 0;
 
   out->ssrc = 0;
   out->packets_lost = 0;
@@ -772,11 +747,14 @@ read_source_stats (GstStructure * src, SourceStats * out)
   out->have_sr = FALSE;
   out->sr_ntptime = 0;
   out->sr_rtptime = 0;
+  /* rtpbin's own sync adjusts its jitterbuffers' ts-offset: not reported */
+  out->sync_offset_ms = 0.0;
   if (src == NULL)
     return;
 
   gst_structure_get_uint (src, "ssrc", &out->ssrc);
-  gst_structure_get_int (src, "packets-lost", &out->packets_lost);
+  if (gst_structure_get_int (src, "packets-lost", &lost))
+    out->packets_lost = lost;
   gst_structure_get_uint (src, "jitter", &jitter);
   gst_structure_get_int (src, "clock-rate", &clock_rate);
   if (clock_rate > 0)
@@ -841,7 +819,8 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
 
   for (i = 0; i < streams->len; i++) {
     MediaStream *stream = g_ptr_array_index (streams, i);
-    GstStructure *src = remote_source_stats (media, stream);
+    GstStructure *src = media->rtpbin ? remote_source_stats (media, stream) :
+        NULL;
     GstStructure *s;
     GValue v = G_VALUE_INIT;
     guint64 packets, bytes, bitrate = 0, frames;
@@ -873,9 +852,13 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
     frames = stats_get (&stream->frames);
     total_frames += frames;
 
-    read_source_stats (src, &ss);
-    if (src)
-      gst_structure_free (src);
+    if (media->rtpbin) {
+      read_source_stats (src, &ss);
+      if (src)
+        gst_structure_free (src);
+    } else {
+      gst_resilient_media_builtin_source_stats (stream, &ss);
+    }
 
     s = gst_structure_new ("stream",
         "index", G_TYPE_UINT, stream->index,
@@ -884,7 +867,7 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
         "packets-received", G_TYPE_UINT64, packets,
         "bytes-received", G_TYPE_UINT64, bytes,
         /* rtpsource counts duplicates as negative loss; report none */
-        "packets-lost", G_TYPE_INT64, (gint64) MAX (ss.packets_lost, 0),
+        "packets-lost", G_TYPE_INT64, MAX (ss.packets_lost, 0),
         "packets-duplicated", G_TYPE_UINT64, duplicates,
         "packets-reordered", G_TYPE_UINT64, reordered,
         "jitter-ms", G_TYPE_DOUBLE, ss.jitter_ms,
@@ -895,6 +878,7 @@ gst_resilient_media_fill_stats (GstResilientMedia * media, GstStructure * stats)
         "have-sr", G_TYPE_BOOLEAN, ss.have_sr,
         "sr-ntptime", G_TYPE_UINT64, ss.sr_ntptime,
         "sr-rtptime", G_TYPE_UINT, ss.sr_rtptime,
+        "sync-offset-ms", G_TYPE_DOUBLE, ss.sync_offset_ms,
         "rtcp-packets-received", G_TYPE_UINT64, rtcp_received,
         "rtcp-packets-sent", G_TYPE_UINT64, rtcp_sent,
         "frames-received", G_TYPE_UINT64, frames, NULL);
@@ -916,10 +900,14 @@ stream_free (GstResilientMedia * media, MediaStream * stream)
 {
   GList *l;
 
-  gst_pad_set_active (stream->rtp_src, FALSE);
-  gst_pad_set_active (stream->rtcp_src, FALSE);
-  gst_object_unref (stream->rtp_src);
-  gst_object_unref (stream->rtcp_src);
+  if (stream->rtp_src) {
+    gst_pad_set_active (stream->rtp_src, FALSE);
+    gst_pad_set_active (stream->rtcp_src, FALSE);
+    gst_object_unref (stream->rtp_src);
+    gst_object_unref (stream->rtcp_src);
+  }
+  if (media->rtpbin == NULL)
+    gst_resilient_media_builtin_stream_clear (stream);
   if (stream->rtcp_sink) {
     gst_pad_set_active (stream->rtcp_sink, FALSE);
     gst_object_unref (stream->rtcp_sink);
@@ -956,15 +944,19 @@ gst_resilient_media_free (GstResilientMedia * media)
   media->shutting_down = TRUE;
   g_mutex_unlock (&media->lock);
 
-  g_signal_handler_disconnect (media->rtpbin, media->pad_added_id);
-  g_signal_handler_disconnect (media->rtpbin, media->pt_map_id);
+  if (media->rtpbin) {
+    g_signal_handler_disconnect (media->rtpbin, media->pad_added_id);
+    g_signal_handler_disconnect (media->rtpbin, media->pt_map_id);
+  }
 
   for (i = 0; i < media->streams->len; i++)
     stream_free (media, g_ptr_array_index (media->streams, i));
   g_ptr_array_unref (media->streams);
 
-  gst_element_set_state (media->rtpbin, GST_STATE_NULL);
-  gst_bin_remove (media->bin, media->rtpbin);
+  if (media->rtpbin) {
+    gst_element_set_state (media->rtpbin, GST_STATE_NULL);
+    gst_bin_remove (media->bin, media->rtpbin);
+  }
 
   g_mutex_clear (&media->lock);
   g_free (media);

@@ -1,7 +1,9 @@
 /* resilientrtsp
  * media.h: the receive pipeline inside the element's bin — per stream,
- * internal pads feed rtpbin (jitterbuffer, RTCP); its output goes through a
- * depayloader chosen from the registry (or not) to a ghost pad stream_%u.
+ * packets go through a jitterbuffer (rtpbin's, or the built-in one of
+ * jitter.c with rtcp.c and outlet.c, see GstResilientRtpManager); its
+ * output goes through a depayloader chosen from the registry (or not) to a
+ * ghost pad stream_%u.
  *
  * This helper creates elements and pads inside the bin it is given; it knows
  * nothing of RTSP.
@@ -37,22 +39,43 @@ typedef enum
 #define GST_TYPE_RESILIENT_DEPAYLOAD_MODE (gst_resilient_depayload_mode_get_type ())
 G_GNUC_INTERNAL GType gst_resilient_depayload_mode_get_type (void);
 
+/**
+ * GstResilientRtpManager:
+ * @GST_RESILIENT_RTP_MANAGER_RTPBIN: rtpbin, as rtspsrc: its jitterbuffer,
+ *   RTCP and lip-sync between streams; three threads per stream
+ * @GST_RESILIENT_RTP_MANAGER_BUILTIN: the built-in path: a threadless
+ *   jitterbuffer per stream (jitter.c), receiver reports made here
+ *   (rtcp.c), output pushed by a process-wide pool of delivery threads
+ *   (outlet.c), lip-sync from the sender reports; no thread per stream
+ */
+typedef enum
+{
+  GST_RESILIENT_RTP_MANAGER_RTPBIN = 0,
+  GST_RESILIENT_RTP_MANAGER_BUILTIN = 1,
+} GstResilientRtpManager;
+
+#define GST_TYPE_RESILIENT_RTP_MANAGER (gst_resilient_rtp_manager_get_type ())
+G_GNUC_INTERNAL GType gst_resilient_rtp_manager_get_type (void);
+
 typedef struct
 {
   guint latency_ms;
   GstResilientDepayloadMode depayload;
   gboolean do_rtcp;
+  GstResilientRtpManager manager;
 } GstResilientMediaSettings;
 
 typedef struct
 {
-  /* rtpbin produced an RTCP packet for stream @index: send it to the server.
-   * Runs on rtpbin's RTCP thread. @buf (transfer full). */
+  /* An RTCP packet (our receiver report) for stream @index: send it to the
+   * server. Runs on rtpbin's RTCP thread, or a delivery thread (builtin).
+   * @buf (transfer full). */
   void (*send_rtcp) (GstResilientMedia * media, guint index, GstBuffer * buf,
       gpointer user_data);
 } GstResilientMediaCallbacks;
 
-/* Creates the rtpbin inside @bin. @templ is the bin's "stream_%u" template. */
+/* Creates the rtpbin inside @bin (with rtp-manager=rtpbin). @templ is the
+ * bin's "stream_%u" template. NULL when rtpbin is needed and missing. */
 G_GNUC_INTERNAL
 GstResilientMedia *gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ,
     const GstResilientMediaSettings * settings,
@@ -62,6 +85,7 @@ GstResilientMedia *gst_resilient_media_new (GstBin * bin, GstPadTemplate * templ
  * The bin must be at READY or below (no data flowing). */
 G_GNUC_INTERNAL void gst_resilient_media_free (GstResilientMedia * media);
 
+/* The rtpbin; NULL with the built-in path. */
 G_GNUC_INTERNAL GstElement *gst_resilient_media_get_manager (GstResilientMedia * media);
 
 /**
@@ -77,8 +101,9 @@ G_GNUC_INTERNAL guint gst_resilient_media_configure (GstResilientMedia * media,
 /* How many streams have a receive path (and a pad). */
 G_GNUC_INTERNAL guint gst_resilient_media_n_streams (GstResilientMedia * media);
 
-/* Pushes an RTP/RTCP packet of stream @index into rtpbin, timestamped with
- * the bin's running time. Any thread (the I/O thread in practice). */
+/* Pushes an RTP/RTCP packet of stream @index into rtpbin (timestamped with
+ * the bin's running time) or the built-in jitterbuffer. Any thread (the
+ * I/O thread in practice); never blocks on downstream. */
 G_GNUC_INTERNAL void gst_resilient_media_push (GstResilientMedia * media, guint index,
     gboolean is_rtcp, GstBuffer * buf);
 

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "connpool.h"
 #include "error.h"
 #include "headers.h"
 #include "httptunnel.h"
@@ -27,6 +28,44 @@ static void on_options_response (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response);
 static void on_describe_response (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response);
+
+/* The control connection @conn (transfer full) is the session's: a fresh
+ * one, or one taken from the pool (@taken). OPTIONS goes first. */
+static void
+use_connection (GstResilientSession * session, GstResilientConnection * conn,
+    const GstResilientConnPoolTaken * taken)
+{
+  GInetSocketAddress *peer = NULL;
+
+  if (taken)
+    peer = gst_resilient_connection_get_remote_address (conn);
+  g_mutex_lock (&session->lock);
+  session->conn = conn;
+  session->conn_reused = taken != NULL;
+  if (taken) {
+    /* no DNS, TCP, proxy or TLS phase in this attempt's breakdown: only
+     * where the connection goes */
+    if (peer)
+      gst_resilient_setup_times_set_peer (&session->setup_times,
+          G_SOCKET_ADDRESS (peer));
+    session->setup_times.via_proxy = taken->via_proxy;
+  }
+  session->conn_via_proxy = session->setup_times.via_proxy;
+  g_mutex_unlock (&session->lock);
+  g_clear_object (&peer);
+  session->conn_answered = FALSE;
+  session->pool_after = POOL_AFTER_CLOSE;
+  gst_resilient_connection_start (conn);
+
+  /* a recovery stays "recovering" until it plays again */
+  if (gst_resilient_session_get_state (session) !=
+      GST_RESILIENT_SESSION_RECOVERING)
+    gst_resilient_session_set_state (session,
+        GST_RESILIENT_SESSION_NEGOTIATING, NULL);
+  gst_resilient_session_send_request (session,
+      gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
+          session->url), on_options_response);
+}
 
 /* The control channel is there (@stream), or not (@error): either way the
  * session's reference taken for the connect is released here. */
@@ -51,23 +90,15 @@ control_channel_ready (GstResilientSession * session, GIOStream * stream,
     return;
   }
 
-  conn =
-      gst_resilient_connection_new (session->io, stream,
-      &gst_resilient_session_conn_callbacks, session);
+  /* a poolable one can go back to the pool after TEARDOWN */
+  if (session->pool_key)
+    conn = gst_resilient_conn_pool_wrap (session->io, stream,
+        &gst_resilient_session_conn_callbacks, session);
+  else
+    conn = gst_resilient_connection_new (session->io, stream,
+        &gst_resilient_session_conn_callbacks, session);
   g_object_unref (stream);
-  g_mutex_lock (&session->lock);
-  session->conn = conn;
-  g_mutex_unlock (&session->lock);
-  gst_resilient_connection_start (conn);
-
-  /* a recovery stays "recovering" until it plays again */
-  if (gst_resilient_session_get_state (session) !=
-      GST_RESILIENT_SESSION_RECOVERING)
-    gst_resilient_session_set_state (session,
-        GST_RESILIENT_SESSION_NEGOTIATING, NULL);
-  gst_resilient_session_send_request (session,
-      gst_resilient_session_new_request (session, GST_RTSP_OPTIONS,
-          session->url), on_options_response);
+  use_connection (session, conn, NULL);
   g_object_unref (session);
 }
 
@@ -140,11 +171,57 @@ url_uses_tls (const gchar * url)
   return tls;
 }
 
+/* How the control connection is made (TLS, proxy), without the hooks;
+ * borrowed from the settings: the connector copies what it keeps. */
+static void
+get_connect_options (GstResilientSession * session,
+    GstResilientConnectOptions * options)
+{
+  gst_resilient_connect_options_init (options);
+  options->tls = url_uses_tls (session->url);
+  options->tls_validation_flags = session->settings.tls_validation_flags;
+  options->tls_database = session->settings.tls_database;
+  options->tls_interaction = session->settings.tls_interaction;
+  options->proxy = session->settings.proxy;
+  options->proxy_id = session->settings.proxy_id;
+  options->proxy_pw = session->settings.proxy_pw;
+}
+
+static void connect_fresh (GstResilientSession * session);
+
+/* The pool's answer: a live connection, or none (connect as usual). */
+static void
+on_pool_taken (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GstResilientSession *session = user_data;
+  GstResilientConnPoolTaken taken;
+  GstResilientConnection *conn;
+  GError *error = NULL;
+
+  conn = gst_resilient_conn_pool_take_finish (result,
+      &gst_resilient_session_conn_callbacks, session, &taken, &error);
+  if (error != NULL || gst_resilient_session_is_closed (session)) {
+    /* cancelled: closed, or the attempt was dropped */
+    if (conn) {
+      gst_resilient_connection_close (conn);
+      g_object_unref (conn);
+    }
+    g_clear_error (&error);
+  } else if (conn == NULL) {
+    connect_fresh (session);
+  } else {
+    GST_INFO_OBJECT (session, "control connection to %s:%u from the pool "
+        "(%s, idle %" G_GUINT64_FORMAT " ms)", session->host, session->port,
+        taken.prewarmed ? "pre-warmed" : "used before", taken.idle_ms);
+    use_connection (session, conn, &taken);
+  }
+  g_object_unref (session);
+}
+
 void
 gst_resilient_session_start_connect (GstResilientSession * session)
 {
   GstResilientSessionState state = gst_resilient_session_get_state (session);
-  guint timeout_ms = session->settings.tcp_timeout_us / 1000;
   GstResilientConnectOptions options;
 
   if (state != GST_RESILIENT_SESSION_RECOVERING)
@@ -158,17 +235,33 @@ gst_resilient_session_start_connect (GstResilientSession * session)
       g_get_monotonic_time ());
   g_mutex_unlock (&session->lock);
 
-  /* borrowed: the connector copies what it keeps */
-  gst_resilient_connect_options_init (&options);
-  options.tls = url_uses_tls (session->url);
-  options.tls_validation_flags = session->settings.tls_validation_flags;
-  options.tls_database = session->settings.tls_database;
-  options.tls_interaction = session->settings.tls_interaction;
+  /* the pool's key: what the connection is made for and with (an HTTP
+   * tunnel is never pooled) */
+  g_clear_pointer (&session->pool_key, g_free);
+  if (session->settings.pool_idle_timeout_ms > 0 && !session->tunnel) {
+    get_connect_options (session, &options);
+    session->pool_key = gst_resilient_conn_pool_key (session->host,
+        session->port, &options, session->user, session->password);
+    if (!session->pool_bypass) {
+      gst_resilient_conn_pool_take_async (session->io, session->pool_key,
+          session->cancellable, on_pool_taken, g_object_ref (session));
+      return;
+    }
+  }
+  session->pool_bypass = FALSE;
+  connect_fresh (session);
+}
+
+/* A new control connection: direct, through a proxy, or a tunnel. */
+static void
+connect_fresh (GstResilientSession * session)
+{
+  guint timeout_ms = session->settings.tcp_timeout_us / 1000;
+  GstResilientConnectOptions options;
+
+  get_connect_options (session, &options);
   options.accept_certificate = on_accept_certificate;
   options.accept_certificate_data = session;
-  options.proxy = session->settings.proxy;
-  options.proxy_id = session->settings.proxy_id;
-  options.proxy_pw = session->settings.proxy_pw;
   options.event = on_connect_event;
   options.event_data = session;
 
@@ -368,4 +461,60 @@ on_describe_response (GstResilientSession * session, PendingRequest * req,
   g_clear_error (&session->setup_error);
   session->trying = 0;
   gst_resilient_session_send_setup (session);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the connection pool */
+
+void
+gst_resilient_session_conn_done (GstResilientSession * session,
+    GstResilientConnection * conn)
+{
+  PoolAfter after = session->pool_after;
+  GstResilientConnectOptions options;
+  GstResilientConnPoolTarget target = { 0, };
+
+  session->pool_after = POOL_AFTER_CLOSE;
+  if (after == POOL_AFTER_CLOSE || session->pool_key == NULL) {
+    gst_resilient_connection_close (conn);
+    g_object_unref (conn);
+    return;
+  }
+
+  get_connect_options (session, &options);
+  target.key = session->pool_key;
+  target.host = session->host;
+  target.port = session->port;
+  target.options = &options;
+  target.connect_timeout_ms = session->settings.tcp_timeout_us / 1000;
+  target.idle_timeout_ms = session->settings.pool_idle_timeout_ms;
+  target.via_proxy = session->conn_via_proxy;
+  if (gst_resilient_conn_pool_give_back (conn, &target,
+          after == POOL_AFTER_KEEP))
+    GST_DEBUG_OBJECT (session, "control connection back in the pool");
+}
+
+gboolean
+gst_resilient_session_pool_fallback (GstResilientSession * session,
+    GError * error)
+{
+  if (session->conn == NULL || !session->conn_reused ||
+      session->conn_answered || gst_resilient_session_is_closed (session))
+    return FALSE;
+  if (!g_error_matches (error, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_CONNECTION_LOST) &&
+      !g_error_matches (error, GST_RESILIENT_ERROR,
+          GST_RESILIENT_ERROR_TIMEOUT))
+    return FALSE;
+
+  /* the server (or a NAT box) dropped it while it idled, and we sent
+   * before we knew: that says nothing about the server, and OPTIONS is
+   * safe to send again */
+  GST_INFO_OBJECT (session, "a pooled connection failed before its first "
+      "answer (%s): connecting afresh", error->message);
+  g_error_free (error);
+  gst_resilient_session_drop_transport (session);
+  session->pool_bypass = TRUE;
+  gst_resilient_session_start_connect (session);
+  return TRUE;
 }

@@ -254,10 +254,43 @@ teardown_done (GstResilientSession * session)
     async_close_finish (session);
 }
 
+/* Whether a Connection header value has the "close" token. */
+static gboolean
+says_close (const gchar * value)
+{
+  gchar **tokens = g_strsplit (value, ",", -1);
+  gboolean close = FALSE;
+  guint i;
+
+  for (i = 0; tokens[i] && !close; i++)
+    close = g_ascii_strcasecmp (g_strstrip (tokens[i]), "close") == 0;
+  g_strfreev (tokens);
+  return close;
+}
+
 static void
 on_teardown_response (GstResilientSession * session, PendingRequest * req,
     GstRTSPMessage * response)
 {
+  GstRTSPStatusCode code = 0;
+  GstResilientConnectionStats cstats;
+  gchar *value = NULL;
+
+  /* a clean end: the connection carries no session any more and may serve
+   * the next one (connpool.h) — unless the server closes it, or the answer
+   * is before-send's stand-in (no message came since TEARDOWN went) */
+  gst_rtsp_message_parse_response (response, &code, NULL, NULL);
+  if (session->pool_key != NULL && session->conn != NULL && code >= 200 &&
+      code < 300) {
+    gst_resilient_connection_get_stats (session->conn, &cstats);
+    if (cstats.messages_received > session->teardown_mark) {
+      if (gst_rtsp_message_get_header (response, GST_RTSP_HDR_CONNECTION,
+              &value, 0) == GST_RTSP_OK && says_close (value))
+        session->pool_after = POOL_AFTER_PREWARM;
+      else
+        session->pool_after = POOL_AFTER_KEEP;
+    }
+  }
   teardown_done (session);
 }
 
@@ -270,8 +303,12 @@ gst_resilient_session_close_teardown (GstResilientSession * session)
       session->session_id != NULL;
 
   if (have_session) {
+    GstResilientConnectionStats cstats;
+
     gst_resilient_session_set_state (session, GST_RESILIENT_SESSION_CLOSING,
         NULL);
+    gst_resilient_connection_get_stats (session->conn, &cstats);
+    session->teardown_mark = cstats.messages_received;
     if (!gst_resilient_session_send_request (session,
             gst_resilient_session_new_request (session, GST_RTSP_TEARDOWN,
                 session->aggregate_url ? session->aggregate_url :

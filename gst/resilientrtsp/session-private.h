@@ -24,6 +24,14 @@ typedef struct _AsyncClose AsyncClose;
 typedef void (*ResponseHandler) (GstResilientSession * session,
     PendingRequest * req, GstRTSPMessage * response);
 
+/* What becomes of the control connection once TEARDOWN was answered. */
+typedef enum
+{
+  POOL_AFTER_CLOSE,             /* closed (no TEARDOWN answered 2xx) */
+  POOL_AFTER_KEEP,              /* back to the pool: the server keeps it */
+  POOL_AFTER_PREWARM,           /* closed ("Connection: close"): pre-warm one */
+} PoolAfter;
+
 typedef enum
 {
   CMD_OPEN = 1,                 /* non-zero: commands are stored as pointers */
@@ -120,6 +128,15 @@ struct _GstResilientSession
   gboolean hold_packets;        /* PLAY in flight: queue packets until answered */
   GQueue held;                  /* HeldPacket*, I/O thread */
   AsyncClose *async_close;       /* I/O thread; close_async in progress */
+  /* connection pool (connpool.c; session-connect.c), I/O thread */
+  gchar *pool_key;              /* the control connection's pool key; NULL:
+                                 * not poolable (pool-idle-timeout 0, tunnel) */
+  gboolean pool_bypass;         /* the next connect makes a fresh connection */
+  gboolean conn_reused;         /* lock; the control connection came from the pool */
+  gboolean conn_answered;       /* a message came on it since */
+  gboolean conn_via_proxy;      /* it goes through a proxy */
+  guint64 teardown_mark;        /* messages received before TEARDOWN was sent */
+  PoolAfter pool_after;         /* TEARDOWN answered: what becomes of it */
   gint8 channel_map[256];       /* interleaved channel → stream position, -1 */
   gboolean channel_is_rtcp[256];
 };
@@ -173,6 +190,15 @@ G_GNUC_INTERNAL gboolean gst_resilient_session_retry_with_auth (GstResilientSess
 G_GNUC_INTERNAL void gst_resilient_session_start_pause (GstResilientSession * session);
 /* session-play.c: closing — TEARDOWN if a session exists, else done */
 G_GNUC_INTERNAL void gst_resilient_session_close_teardown (GstResilientSession * session);
+/* session-connect.c: the control connection is done with (drop_transport):
+ * back to the pool, or closed (a fresh one pre-warmed); takes @conn */
+G_GNUC_INTERNAL void gst_resilient_session_conn_done (GstResilientSession * session,
+    GstResilientConnection * conn);
+/* session-connect.c: a connection taken from the pool failed (@error: lost
+ * or timed out) before its first answer: TRUE when a fresh one is being
+ * made instead (@error consumed) */
+G_GNUC_INTERNAL gboolean gst_resilient_session_pool_fallback (GstResilientSession * session,
+    GError * error);
 /* session.c: hands the packets held while PLAY was in flight on */
 G_GNUC_INTERNAL void gst_resilient_session_release_held_packets (GstResilientSession * session);
 /* keepalive.c */

@@ -186,6 +186,7 @@ gst_resilient_session_finalize (GObject * object)
   gst_resilient_auth_free (session->auth);
   g_free (session->session_id);
   g_free (session->aggregate_url);
+  g_free (session->pool_key);
   gst_resilient_session_settings_clear (&session->settings);
   gst_resilient_io_context_unref (session->io);
   g_mutex_clear (&session->lock);
@@ -317,16 +318,16 @@ gst_resilient_session_drop_transport (GstResilientSession * session)
   g_mutex_lock (&session->lock);
   conn = session->conn;
   session->conn = NULL;
+  session->conn_reused = FALSE;
   streams = session->streams;
   session->streams =
       g_ptr_array_new_with_free_func (gst_resilient_session_stream_free);
   session->transport = 0;
   g_mutex_unlock (&session->lock);
 
-  if (conn) {
-    gst_resilient_connection_close (conn);
-    g_object_unref (conn);
-  }
+  /* closed, or back to the pool after a TEARDOWN answered 2xx */
+  if (conn)
+    gst_resilient_session_conn_done (session, conn);
   /* frees and stops the UDP transports */
   g_ptr_array_unref (streams);
   g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
@@ -359,6 +360,9 @@ may_recover (GstResilientSession * session, const GError * error)
 void
 gst_resilient_session_fail (GstResilientSession * session, GError * error)
 {
+  /* a pooled connection the server had dropped: a fresh one, no failure */
+  if (gst_resilient_session_pool_fallback (session, error))
+    return;
   if (may_recover (session, error) &&
       gst_resilient_session_recover (session, error))
     return;
@@ -980,6 +984,7 @@ on_conn_message (GstResilientConnection * conn, GstRTSPMessage * msg,
   guint64 cseq = 0;
   PendingRequest *req = NULL;
 
+  session->conn_answered = TRUE;
   if (gst_rtsp_message_get_type (msg) == GST_RTSP_MESSAGE_REQUEST) {
     answer_server_request (session, msg);
     gst_rtsp_message_free (msg);
@@ -1216,7 +1221,9 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
       session->keepalive.rtt_us / 1000.0 : -1.0,
       "connect-ms", G_TYPE_UINT64,
       session->connect_us >=
-      0 ? (guint64) session->connect_us / 1000 : (guint64) 0, "bytes-received",
+      0 ? (guint64) session->connect_us / 1000 : (guint64) 0,
+      "connection-reused", G_TYPE_BOOLEAN, session->conn_reused,
+      "bytes-received",
       G_TYPE_UINT64, session->bytes, "packets-received", G_TYPE_UINT64,
       session->packets, "reconnects", G_TYPE_UINT, session->recoveries, NULL);
   /* UDP: NAT punches sent, and whether a server port was learned */

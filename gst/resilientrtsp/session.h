@@ -76,6 +76,10 @@ typedef struct
   /* rtsph:// and rtspsh:// (RTSP tunnelled over HTTP) */
   GstStructure *extra_http_request_headers;     /* owned, or NULL */
   gboolean ignore_x_server_reply;
+  /* connection pool (connpool.h): how long a control connection given back
+   * (or pre-warmed) stays pooled; 0 = no pooling at all (none taken, none
+   * given back) */
+  guint pool_idle_timeout_ms;
 } GstResilientSessionSettings;
 
 G_GNUC_INTERNAL void gst_resilient_session_settings_clear (GstResilientSessionSettings * s);

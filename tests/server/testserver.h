@@ -74,6 +74,14 @@ typedef struct
    * an assertion in gst_rtsp_media_get_rates() that aborts the process and
    * a stream that never sends its second track's RTP. */
   gboolean unshared;
+  /* "/test": the H.264 packets leave at least this much later than the
+   * encoder makes them (a queue holds them back), as from a camera whose
+   * video encoder is slower than its audio one. With it, as a camera, the
+   * sender reports map RTP to NTP time by capture time (rtpbin's
+   * rtcp-sync-send-time off) and the sinks do not sync on the clock
+   * (packets leave as soon as they are made), so the delay shows as a
+   * skew between the streams. 0 = none. */
+  guint video_delay_ms;
 } RrTestServerConfig;
 
 /* Starts the server; a NULL config gives the defaults (audio on, all
@@ -107,6 +115,10 @@ guint rr_test_server_wait_requests (RrTestServer * server, GstRTSPMethod method,
 /* Client connections accepted so far (an HTTP tunnel makes two: its GET
  * and its POST). */
 guint rr_test_server_count_connections (RrTestServer * server);
+/* Closes every client connection now, as a server that drops idle
+ * connections does (gst-rtsp-server closes the socket: a FIN; the
+ * sessions of those clients are torn down). Not while frozen. */
+void rr_test_server_close_connections (RrTestServer * server);
 
 /* RTSP sessions alive in the server now (set up, not torn down or
  * expired). */

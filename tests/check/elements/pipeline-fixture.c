@@ -187,6 +187,10 @@ rr_pipeline_new (const gchar * url, const gchar * first_prop, ...)
   p->src = gst_element_factory_make ("resilientrtspsrc", NULL);
   fail_unless (p->src != NULL, "resilientrtspsrc not found");
   g_object_set (p->src, "location", url, "latency", 200, NULL);
+  /* the integration suites run once more with rtp-manager=rtpbin */
+  if (g_getenv ("RRTSP_TEST_RTP_MANAGER"))
+    gst_util_set_object_arg (G_OBJECT (p->src), "rtp-manager",
+        g_getenv ("RRTSP_TEST_RTP_MANAGER"));
   if (first_prop) {
     va_start (args, first_prop);
     g_object_set_valist (G_OBJECT (p->src), first_prop, args);
