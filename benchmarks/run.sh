@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Compares resilientrtspsrc with rtspsrc: for each stream count and for UDP
-# and TCP, runs benchmarks/rrtsp-bench once per element (separate processes,
-# same server, same run) and prints a markdown table with the ratios
-# ours/rtspsrc. The table is also written to benchmarks/results/latest.md.
+# and TCP, runs benchmarks/rrtsp-bench once per element configuration
+# (separate processes, same server, same run) and prints a markdown table
+# with the ratios ours/rtspsrc. The table is also written to
+# benchmarks/results/latest.md.
 #
 #   benchmarks/run.sh [--duration S] [--streams "1 100"] [--protocols "udp tcp"]
-#                     [--builddir DIR] [--url URL] [--no-build]
+#                     [--ours "rtp-manager=rtpbin rtp-manager=builtin"]
+#                     [--bitrate KBPS] [--builddir DIR] [--url URL] [--no-build]
 #
-# Without --url it starts one bundled test server (video only) for all runs.
+# --ours lists our configurations, each PROP=VALUE[,PROP=VALUE…] ("-": the
+# defaults). Without --url it starts one bundled test server (video only)
+# for all runs: the test pattern (~90 kbit/s), or with --bitrate its load
+# generator (one shared H.264 encoder at KBPS, e.g. 2000 for the issue's
+# 2 Mbit/s goal).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,9 +25,11 @@ protocols="udp tcp"
 builddir=build
 url=
 build=1
+ours_configs="rtp-manager=rtpbin rtp-manager=builtin"
+bitrate=
 
 usage () {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-2}"
 }
 
@@ -32,6 +40,8 @@ while [ $# -gt 0 ]; do
     --protocols) protocols=${2:?}; shift 2 ;;
     --builddir) builddir=${2:?}; shift 2 ;;
     --url) url=${2:?}; shift 2 ;;
+    --ours) ours_configs=${2:?}; shift 2 ;;
+    --bitrate) bitrate=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage ;;
@@ -68,16 +78,28 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -z "$url" ]; then
-  url=$(rr_start_server "$server" "$tmp" server --no-audio) || {
+  if [ -n "$bitrate" ]; then
+    server_args=(--bitrate "$bitrate")
+  else
+    server_args=(--no-audio)
+  fi
+  url=$(rr_start_server "$server" "$tmp" server "${server_args[@]}") || {
     server_pid=$(cat "$tmp/server.pid" 2>/dev/null || true)
     exit 1
   }
   server_pid=$(cat "$tmp/server.pid")
 fi
 
+# an element configuration: NAME or NAME:PROP=VALUE[,PROP=VALUE…]
 elements=(rtspsrc)
 if gst-inspect-1.0 resilientrtspsrc >/dev/null 2>&1; then
-  elements+=(resilientrtspsrc)
+  for c in $ours_configs; do
+    if [ "$c" = - ]; then
+      elements+=(resilientrtspsrc)
+    else
+      elements+=("resilientrtspsrc:$c")
+    fi
+  done
 else
   echo "note: resilientrtspsrc not found in $builddir/gst/resilientrtsp; measuring rtspsrc only" >&2
 fi
@@ -97,9 +119,15 @@ for n in $streams; do
   for proto in $protocols; do
     for el in "${elements[@]}"; do
       echo "running $el, $proto, $n stream(s), ${duration}s…" >&2
-      line=$(timeout $((duration + 150)) "$bench" --element "$el" \
-        --protocols "$proto" --streams "$n" --duration "$duration" "$url" \
-        2>"$tmp/bench.err") || {
+      sets=()
+      case "$el" in
+        *:*)
+          IFS=, read -ra props <<<"${el#*:}"
+          for prop in "${props[@]}"; do sets+=(--set "$prop"); done ;;
+      esac
+      line=$(timeout $((duration + 150)) "$bench" --element "${el%%:*}" \
+        "${sets[@]}" --protocols "$proto" --streams "$n" \
+        --duration "$duration" "$url" 2>"$tmp/bench.err") || {
         echo "  $el exited non-zero; stderr tail:" >&2
         tail -5 "$tmp/bench.err" >&2
       }
@@ -109,7 +137,6 @@ for n in $streams; do
   done
 done
 
-ours=resilientrtspsrc
 out="$tmp/table.md"
 {
   echo "# resilientrtspsrc vs rtspsrc"
@@ -117,25 +144,29 @@ out="$tmp/table.md"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s)" \
     "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
     "GStreamer $(pkg-config --modversion gstreamer-1.0 2>/dev/null || echo '?')," \
-    "${duration} s per run, H.264 320x240@15 from the bundled test server," \
+    "${duration} s per run, H.264 320x240@15 from the bundled test server${bitrate:+ (load generator at $bitrate kbit/s)}," \
     "latency=200, one process per element and configuration."
   echo
   echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
     "TTFP: mean ms from PLAYING to the first depayloaded buffer." \
     "Ratios are ours/rtspsrc (lower is better)."
   echo
-  echo "| streams | transport | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for n in $streams; do
     for proto in $protocols; do
+      for ours in "${elements[@]:1}"; do
       a=${result["$n/$proto/rtspsrc"]}
       b=${result["$n/$proto/$ours"]:-}
-      echo "| $n | $proto" \
+      label=${ours#resilientrtspsrc}
+      label=${label#:}
+      echo "| $n | $proto | ${label:-defaults}" \
         "| $(kv "$a" cpu_pct) | $(kv "$b" cpu_pct) | $(ratio "$(kv "$b" cpu_s)" "$(kv "$a" cpu_s)")" \
         "| $(kv "$a" peak_rss_mb) | $(kv "$b" peak_rss_mb) | $(ratio "$(kv "$b" peak_rss_mb)" "$(kv "$a" peak_rss_mb)")" \
         "| $(kv "$a" threads_max) | $(kv "$b" threads_max) | $(ratio "$(kv "$b" threads_max)" "$(kv "$a" threads_max)")" \
         "| $(kv "$a" ttfp_depay_ms_mean) | $(kv "$b" ttfp_depay_ms_mean)" \
         "| $(kv "$a" started) / $(kv "$b" started) |"
+      done
     done
   done
   echo

@@ -9,6 +9,8 @@
 #   benchmarks/scale.sh [--streams N] [--bitrate KBPS] [--duration S]
 #                       [--warmup S] [--servers K] [--protocols "udp tcp"]
 #                       [--elements "rtspsrc resilientrtspsrc"]
+#                       (an element may carry properties:
+#                       resilientrtspsrc:rtp-manager=builtin[,PROP=VALUE…])
 #                       [--builddir DIR] [--no-build] [--out FILE]
 #
 # Every run gets fresh servers: K load-generator processes
@@ -168,9 +170,15 @@ for proto in $protocols; do
     start_servers || { echo "could not start the servers" >&2; exit 1; }
     mapfile -t urls <"$tmp/urls"
     drops_before=$(udp_rcvbuf_errors)
+    sets=()
+    case "$el" in
+      *:*)
+        IFS=, read -ra props <<<"${el#*:}"
+        for prop in "${props[@]}"; do sets+=(--set "$prop"); done ;;
+    esac
     set +e
     line=$(timeout $((start_timeout + warmup + duration + 300)) "$bench" \
-      --element "$el" --protocols "$proto" --streams "$streams" \
+      --element "${el%%:*}" "${sets[@]}" --protocols "$proto" --streams "$streams" \
       --duration "$duration" --warmup "$warmup" --latency "$latency" \
       --start-timeout "$start_timeout" --thread-names \
       --teardown-sample "$teardown_sample" \
