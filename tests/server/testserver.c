@@ -92,6 +92,7 @@ struct _RrTestServer
   GHashTable *last_request;
   guint expired;                /* lock */
   guint connections;            /* lock: client connections accepted */
+  guint closed;                 /* lock: of those, closed (cond signalled) */
   /* protected by lock: GWeakRef * to every media constructed */
   GPtrArray *medias;
   /* protected by lock: freeze requested / the server thread is blocked */
@@ -322,6 +323,15 @@ on_client_closed (GstRTSPClient * client, gpointer user_data)
 }
 
 static void
+on_client_gone (GstRTSPClient * client, RrTestServer * s)
+{
+  g_mutex_lock (&s->lock);
+  s->closed++;
+  g_cond_broadcast (&s->cond);
+  g_mutex_unlock (&s->lock);
+}
+
+static void
 on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
     gpointer user_data)
 {
@@ -338,6 +348,7 @@ on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
       g_signal_connect_data (client, "closed", G_CALLBACK (on_client_closed),
           g_object_ref (sock), (GClosureNotify) g_object_unref, 0);
   }
+  g_signal_connect (client, "closed", G_CALLBACK (on_client_gone), s);
   g_signal_connect (client, "send-message", G_CALLBACK (on_send_message),
       user_data);
   g_signal_connect (client, "new-session", G_CALLBACK (on_new_session),
@@ -1142,6 +1153,19 @@ rr_test_server_thaw (RrTestServer * s)
   s->frozen = FALSE;
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
+}
+
+gboolean
+rr_test_server_wait_clients_closed (RrTestServer * s, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean done;
+
+  g_mutex_lock (&s->lock);
+  while (!(done = s->connections > 0 && s->closed >= s->connections) &&
+      g_cond_wait_until (&s->cond, &s->lock, end));
+  g_mutex_unlock (&s->lock);
+  return done;
 }
 
 guint

@@ -120,6 +120,15 @@ guint rr_test_server_count_connections (RrTestServer * server);
  * sessions of those clients are torn down). Not while frozen. */
 void rr_test_server_close_connections (RrTestServer * server);
 
+/* Blocks until the server accepted a client connection and has closed
+ * every one it accepted (the peers went away), or @timeout_ms passed;
+ * returns whether they are all closed. Freeing the server while
+ * gst-rtsp-server 1.22 is still closing a client whose peer left can make
+ * that client's watch spin forever; tests that stop a client against a
+ * frozen server wait for this after thaw. */
+gboolean rr_test_server_wait_clients_closed (RrTestServer * server,
+    guint timeout_ms);
+
 /* RTSP sessions alive in the server now (set up, not torn down or
  * expired). */
 guint rr_test_server_count_sessions (RrTestServer * server);

@@ -301,6 +301,7 @@ GST_START_TEST (test_null_with_hung_server_returns)
   rr_test_server_freeze (server);
   rr_pipeline_free (p);
   rr_test_server_thaw (server);
+  rr_test_server_wait_clients_closed (server, RR_WAIT_MS);
 
   g_free (url);
   rr_test_server_free (server);
@@ -320,6 +321,9 @@ GST_START_TEST (test_null_while_connecting_to_hung_server)
   fail_unless (rr_pipeline_wait_state (p, "negotiating"));
   rr_pipeline_free (p);
   rr_test_server_thaw (server);
+  /* the server answers the request it missed to a peer that is gone and
+   * closes that client: let it finish before it is freed */
+  rr_test_server_wait_clients_closed (server, RR_WAIT_MS);
 
   g_free (url);
   rr_test_server_free (server);
