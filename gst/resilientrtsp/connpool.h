@@ -25,9 +25,11 @@
  * element is a user from NULL→READY to READY→NULL, while it holds an I/O
  * thread): then every pooled connection stays at most
  * GST_RESILIENT_CONN_POOL_LINGER_MS (a restart is back by then), so
- * nothing is kept for elements that stopped or went away, and the I/O
- * threads are kept alive by pooled connections only briefly. On take a connection that has become
- * readable (an end of stream, a reset or stray bytes) is discarded.
+ * nothing is kept long for elements that stopped or went away (an element
+ * stopped for good still leaves its pre-warmed connection for that long),
+ * and the I/O threads are kept alive by pooled connections only briefly.
+ * On take a connection that has become readable (an end of stream, a reset
+ * or stray bytes) is discarded.
  * Limits: GST_RESILIENT_CONN_POOL_MAX_PER_KEY connections (idle or being
  * pre-warmed) per key, GST_RESILIENT_CONN_POOL_MAX_TOTAL in the process; a
  * connection given back beyond them evicts the oldest, a pre-warm is
@@ -56,9 +58,9 @@ G_BEGIN_DECLS
 
 #define GST_RESILIENT_CONN_POOL_MAX_PER_KEY 4
 #define GST_RESILIENT_CONN_POOL_MAX_TOTAL 256
-/* A pre-warm starts this long after the connection it replaces was closed,
- * or at once when a take asks for it before: an element stopped and then
- * disposed (a shutdown) makes no connection for nobody. */
+/* A pre-warm starts this long after the connection it replaces was closed
+ * (the stop it follows goes first), or at once when a take asks for it
+ * before. */
 #define GST_RESILIENT_CONN_POOL_PREWARM_DELAY_MS 100
 /* With no user left, pooled connections stay at most this long. */
 #define GST_RESILIENT_CONN_POOL_LINGER_MS 5000
