@@ -433,8 +433,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * without copying), `keepalives` (guint64) and `keepalive-rtt-ms`
    * (gdouble, -1 before any answer), `nat-punches` (guint64, NAT punch
    * packets sent) and `nat-learned-port` (gboolean, the server sends from
-   * other ports than it announced), `io-threads` (guint, shared I/O threads
-   * in the process), `server-address` (string, ip:port connected to — the
+   * other ports than it announced), `io-threads` (guint, I/O threads
+   * running in the process), `connection-reused` (gboolean, the control
+   * connection came from the pool), `server-address` (string, ip:port connected to — the
    * proxy's with a proxy), `via-proxy` (gboolean), `outage-ms` (guint64,
    * total time in outages), `frames-received` (guint64, buffers output on
    * all pads), `setup` (structure: the newest connection attempt's
@@ -450,7 +451,8 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * `bitrate` (guint64, bits/s since the previous stats), `ssrc` (guint),
    * `have-sr`, `sr-ntptime` (guint64), `sr-rtptime` (guint),
    * `rtcp-packets-received`, `rtcp-packets-sent`, `frames-received`
-   * (guint64). docs/element.md explains each.
+   * (guint64), `sync-offset-ms` (gdouble, the lip-sync delay added with
+   * rtp-manager=builtin). docs/element.md explains each.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
