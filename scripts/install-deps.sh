@@ -33,6 +33,7 @@ PACKAGES=(
   gstreamer1.0-libav            # avdec_h264, avenc_aac
   gstreamer1.0-x                # ximagesink/xvimagesink for the demo on a desktop
   valgrind
+  gdb                           # tests/check/watchdog.c: backtraces of a hung test
   # network tests: proxies, tunnels, packet loss, TLS
   tinyproxy
   microsocks

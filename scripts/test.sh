@@ -61,12 +61,37 @@ count_meson () {
   skipped=$((skipped + ${skip:-0}))
 }
 
+# Appends to $logdir/failures.txt the end (last 150 lines) of each failed
+# test's output in meson's test log $2, under the stage name $1: the
+# summary prints them again last, where a CI log's tail shows them.
+collect_failures () {
+  [ -f "$2" ] || return 0
+  awk -v stage="$1" '
+    function flush(  i, from) {
+      if (name != "" && result != "exit status 0" && result != "exit status 77") {
+        printf "\n---- %s: %s (%s); its last lines:\n", stage, name, result
+        from = n > 150 ? n - 150 : 0
+        for (i = from; i < n; i++) print buf[i]
+      }
+      name = ""; result = ""; n = 0
+    }
+    /^=+ [0-9]+\/[0-9]+ =+$/ { flush(); inblock = 1; next }
+    /^=+$/ { flush(); inblock = 0; next }
+    inblock {
+      buf[n++] = $0
+      if ($1 == "test:") { name = $0; sub(/^test: +/, "", name) }
+      if ($1 == "result:") { result = $0; sub(/^result: +/, "", result) }
+    }
+    END { flush() }' "$2" >>"$logdir/failures.txt"
+}
+
 # run_suite NAME BUILDDIR [meson test options]
 run_suite () {
   local name=$1 builddir=$2 log="$logdir/$1.log" rc
   shift 2
   meson test -C "$builddir" --no-rebuild --print-errorlogs "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || collect_failures "$name" "$builddir/meson-logs/testlog.txt"
   if ! count_meson "$log"; then
     if grep -q '^No tests defined' "$log"; then
       echo "-- $name: no tests defined"
@@ -148,6 +173,7 @@ if [ "$quick" = 0 ]; then
     ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=0 \
     LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    RRTSP_TEST_WATCHDOG_SCALE=3 \
       run_suite asan build-asan --timeout-multiplier 3
   fi
   stage_done "asan" "done" "$t0"
@@ -156,9 +182,18 @@ if [ "$quick" = 0 ]; then
   banner "3/3 fuzzing (30 s per target)"
   t0=$(date +%s)
   if [ -x "$root/scripts/run-fuzz.sh" ]; then
-    FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$root/scripts/run-fuzz.sh" 2>&1 \
-      | tee "$logdir/fuzz.log"
-    rc=${PIPESTATUS[0]}
+    # libFuzzer's progress lines go to the log only; its final figures and
+    # any failure are printed (a failed target's last lines again in the
+    # summary)
+    FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$root/scripts/run-fuzz.sh" \
+      >"$logdir/fuzz.log" 2>&1
+    rc=$?
+    grep -E '^== fuzz-|FAILED|^Done [0-9]+ runs|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' \
+      "$logdir/fuzz.log" || true
+    if [ "$rc" -ne 0 ]; then
+      { echo; echo "---- fuzz: exit status $rc; its last lines:"
+        tail -n 60 "$logdir/fuzz.log"; } >>"$logdir/failures.txt"
+    fi
     # one test per target: run-fuzz.sh prints "== fuzz-NAME for Ns" when it
     # starts a target and "fuzz-NAME FAILED…" when that target fails (a
     # closing "N passed, N failed" line, if it prints one, wins)
@@ -183,6 +218,11 @@ if [ "$quick" = 0 ]; then
     echo "-- scripts/run-fuzz.sh not found; skipped"
   fi
   stage_done "fuzz" "done" "$t0"
+fi
+
+if [ -s "$logdir/failures.txt" ]; then
+  banner "failures"
+  cat "$logdir/failures.txt"
 fi
 
 banner "summary"
