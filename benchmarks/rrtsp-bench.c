@@ -61,6 +61,11 @@
  *   el_lost            sum of the streams' packets-lost in the source's
  *                      "stats" property (resilientrtspsrc; whole run), "-"
  *                      for elements without it
+ *   zero_copy_pct      interleaved (TCP) payload bytes pushed without a copy,
+ *                      % of all interleaved payload bytes, summed over the
+ *                      sources' stats (interleaved-bytes-shared and
+ *                      -copied; whole run); "-" for elements without them
+ *                      or with no interleaved bytes (UDP)
  *   watch_cpu_pct      CPU of the --watch-pid processes (e.g. the servers) in
  *                      the window, summed, % of one CPU; "-" without any
  *   sys_busy_pct       the whole machine's busy time in the window, % of all
@@ -489,6 +494,27 @@ jitterbuffer_totals (Bench * bench, guint64 * lost, guint64 * late)
   g_mutex_unlock (&bench->jb_lock);
 }
 
+/* the source's interleaved-bytes-shared and -copied (stats); FALSE when it
+ * has no such fields */
+static gboolean
+element_zero_copy (Stream * stream, guint64 * shared, guint64 * copied)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (stream->src), "stats");
+  GstStructure *stats = NULL;
+  gboolean ok;
+
+  if (pspec == NULL || pspec->value_type != GST_TYPE_STRUCTURE)
+    return FALSE;
+  g_object_get (stream->src, "stats", &stats, NULL);
+  if (stats == NULL)
+    return FALSE;
+  ok = gst_structure_get_uint64 (stats, "interleaved-bytes-shared", shared)
+      && gst_structure_get_uint64 (stats, "interleaved-bytes-copied", copied);
+  gst_structure_free (stats);
+  return ok;
+}
+
 /* sum of packets-lost over the streams of the source's "stats", -1 when it
  * has no such property */
 static gint64
@@ -817,12 +843,13 @@ main (int argc, char **argv)
   gdouble cpu_start, cpu_end, rtp_sum = 0, rtp_max = 0, depay_sum = 0,
       depay_max = 0, win_s = 0, kbps_sum = 0, win_cpu;
   gint64 wall_start, wall_end, el_sum = 0;
+  guint64 zc_shared = 0, zc_copied = 0, shared, copied;
   guint i, n_rtp = 0, n_depay = 0, threads_id, n_urls, alive = 0, stalled = 0;
   guint64 buffers = 0, rtp_packets = 0, win_packets = 0, win_lost = 0;
   guint64 jb_lost, jb_late;
   gint gap_max = 0, end_ms;
-  gboolean have_el = TRUE;
-  gchar *watch_pct, *busy_pct, *el_text;
+  gboolean have_el = TRUE, have_zc = TRUE;
+  gchar *watch_pct, *busy_pct, *el_text, *zc_text;
   gint ret = 0;
 
   report_signals ();
@@ -964,6 +991,12 @@ main (int argc, char **argv)
       have_el = FALSE;
     else
       el_sum += lost;
+    if (element_zero_copy (stream, &shared, &copied)) {
+      zc_shared += shared;
+      zc_copied += copied;
+    } else {
+      have_zc = FALSE;
+    }
   }
   win_cpu = bench.win_cpu_end - bench.win_cpu_start;
   jb_lost = bench.jb_lost_end - bench.jb_lost_start;
@@ -978,6 +1011,9 @@ main (int argc, char **argv)
           bench.sys_total_start)) : g_strdup ("-");
   el_text = have_el ? g_strdup_printf ("%" G_GINT64_FORMAT, el_sum) :
       g_strdup ("-");
+  zc_text = have_zc && zc_shared + zc_copied > 0 ?
+      g_strdup_printf ("%.2f", 100.0 * zc_shared / (zc_shared + zc_copied)) :
+      g_strdup ("-");
 
   printf ("element=%s protocol=%s streams=%u duration_s=%u cpu_s=%.3f "
       "cpu_pct=%.1f peak_rss_mb=%.1f threads_max=%u ", element, protocols,
@@ -990,7 +1026,8 @@ main (int argc, char **argv)
       n_depay ? depay_max : -1.0);
   printf ("buffers=%" G_GUINT64_FORMAT " rtp_packets=%" G_GUINT64_FORMAT
       " started=%u errors=%u ", buffers, rtp_packets, n_depay, bench.n_errors);
-  printf ("window=%d win_s=%.1f win_cpu_s=%.3f win_cpu_pct=%.1f rss_mb=%.1f threads=%u "
+  printf
+      ("window=%d win_s=%.1f win_cpu_s=%.3f win_cpu_pct=%.1f rss_mb=%.1f threads=%u "
       "fds=%u ctxsw_per_s=%.0f ", bench.running ? 1 : 0, win_s, win_cpu,
       win_s > 0 ? 100.0 * win_cpu / win_s : 0.0, bench.rss_end_mb,
       bench.threads_end, bench.fds_end,
@@ -998,16 +1035,17 @@ main (int argc, char **argv)
   printf ("win_packets=%" G_GUINT64_FORMAT " win_kbps=%.1f win_lost=%"
       G_GUINT64_FORMAT " loss_pct=%.4f ", win_packets,
       bench.n_streams ? kbps_sum / bench.n_streams : 0.0, win_lost,
-      win_packets + win_lost ? 100.0 * win_lost / (win_packets + win_lost) :
-      0.0);
+      win_packets + win_lost ? 100.0 * win_lost / (win_packets +
+          win_lost) : 0.0);
   printf ("alive_end=%u stalled=%u gap_ms_max=%d jb_lost=%" G_GUINT64_FORMAT
-      " jb_late=%" G_GUINT64_FORMAT " el_lost=%s watch_cpu_pct=%s "
-      "sys_busy_pct=%s\n", alive, stalled, gap_max, jb_lost, jb_late,
-      el_text, watch_pct, busy_pct);
+      " jb_late=%" G_GUINT64_FORMAT " el_lost=%s zero_copy_pct=%s "
+      "watch_cpu_pct=%s sys_busy_pct=%s\n", alive, stalled, gap_max, jb_lost,
+      jb_late, el_text, zc_text, watch_pct, busy_pct);
   fflush (stdout);
   g_free (watch_pct);
   g_free (busy_pct);
   g_free (el_text);
+  g_free (zc_text);
   if (n_depay < bench.n_streams || bench.n_errors > 0 || !bench.running)
     ret = 1;
 

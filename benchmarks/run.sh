@@ -148,11 +148,12 @@ out="$tmp/table.md"
     "latency=200, one process per element and configuration."
   echo
   echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
-    "TTFP: mean ms from PLAYING to the first depayloaded buffer." \
+    "TTFP: mean ms from PLAYING to the first depayloaded buffer;" \
+    "zero-copy: interleaved payload bytes pushed without a copy (TCP; '-' over UDP)." \
     "Ratios are ours/rtspsrc (lower is better)."
   echo
-  echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours |"
-  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours | zero-copy % ours |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for n in $streams; do
     for proto in $protocols; do
       for ours in "${elements[@]:1}"; do
@@ -165,7 +166,7 @@ out="$tmp/table.md"
         "| $(kv "$a" peak_rss_mb) | $(kv "$b" peak_rss_mb) | $(ratio "$(kv "$b" peak_rss_mb)" "$(kv "$a" peak_rss_mb)")" \
         "| $(kv "$a" threads_max) | $(kv "$b" threads_max) | $(ratio "$(kv "$b" threads_max)" "$(kv "$a" threads_max)")" \
         "| $(kv "$a" ttfp_depay_ms_mean) | $(kv "$b" ttfp_depay_ms_mean)" \
-        "| $(kv "$a" started) / $(kv "$b" started) |"
+        "| $(kv "$a" started) / $(kv "$b" started) | $(kv "$b" zero_copy_pct) |"
       done
     done
   done

@@ -28,7 +28,9 @@ gst_resilient_rtsp_src_build_stats (GstResilientRtspSrc * src)
       "reconnects", G_TYPE_UINT, 0,
       "bytes-received", G_TYPE_UINT64, (guint64) 0,
       "packets-received", G_TYPE_UINT64, (guint64) 0,
-      "zero-copy-ratio", G_TYPE_DOUBLE, 0.0, NULL);
+      "zero-copy-ratio", G_TYPE_DOUBLE, 0.0,
+      "interleaved-bytes-shared", G_TYPE_UINT64, (guint64) 0,
+      "interleaved-bytes-copied", G_TYPE_UINT64, (guint64) 0, NULL);
   GstResilientRace *race;
   GstResilientMedia *media;
 
@@ -87,7 +89,8 @@ on_state_changed (GstResilientSession * session,
 static void
 on_sdp (GstResilientSession * session, GstSDPMessage * sdp, gpointer user_data)
 {
-  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_ON_SDP], 0, sdp);
+  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_ON_SDP], 0,
+      sdp);
 }
 
 static gboolean
@@ -96,7 +99,8 @@ on_select_stream (GstResilientSession * session,
 {
   gboolean selected = TRUE;
 
-  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_SELECT_STREAM], 0, desc->index,
+  g_signal_emit (user_data,
+      gst_resilient_rtsp_src_signals[SIGNAL_SELECT_STREAM], 0, desc->index,
       desc->caps, &selected);
   return selected;
 }
@@ -107,7 +111,8 @@ on_before_send (GstResilientSession * session, GstRTSPMessage * msg,
 {
   gboolean send = TRUE;
 
-  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_BEFORE_SEND], 0, msg, &send);
+  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_BEFORE_SEND],
+      0, msg, &send);
   return send;
 }
 
@@ -232,10 +237,12 @@ on_accept_certificate (GstResilientSession * session, GTlsConnection * conn,
 {
   gboolean accept = FALSE;
 
-  g_signal_emit (user_data, gst_resilient_rtsp_src_signals[SIGNAL_ACCEPT_CERTIFICATE], 0, conn,
+  g_signal_emit (user_data,
+      gst_resilient_rtsp_src_signals[SIGNAL_ACCEPT_CERTIFICATE], 0, conn,
       peer_cert, errors, &accept);
-  GST_INFO_OBJECT (user_data, "certificate with errors 0x%x %s by the "
-      "application", errors, accept ? "accepted" : "not accepted");
+  GST_INFO_OBJECT (user_data,
+      "certificate with errors 0x%x %s by the " "application", errors,
+      accept ? "accepted" : "not accepted");
   return accept;
 }
 
@@ -265,4 +272,3 @@ on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
 const GstResilientMediaCallbacks gst_resilient_rtsp_src_media_callbacks = {
   on_send_rtcp,
 };
-

@@ -430,8 +430,10 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * PLAY answered), `reconnects` (guint), `bytes-received` and
    * `packets-received` (guint64, RTP+RTCP of all streams),
    * `zero-copy-ratio` (gdouble, share of interleaved bytes handed on
-   * without copying), `keepalives` (guint64) and `keepalive-rtt-ms`
-   * (gdouble, -1 before any answer), `nat-punches` (guint64, NAT punch
+   * without copying) with `interleaved-bytes-shared` and
+   * `interleaved-bytes-copied` (guint64, since the start), `keepalives`
+   * (guint64) and `keepalive-rtt-ms` (gdouble, -1 before any answer),
+   * `nat-punches` (guint64, NAT punch
    * packets sent) and `nat-learned-port` (gboolean, the server sends from
    * other ports than it announced), `io-threads` (guint, I/O threads
    * running in the process), `connection-reused` (gboolean, the control
@@ -801,8 +803,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * Emitted (from the I/O thread) when the SDP arrives, before streams are
    * selected; the SDP may be inspected or modified.
    */
-  gst_resilient_rtsp_src_signals[SIGNAL_ON_SDP] = g_signal_new ("on-sdp", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+  gst_resilient_rtsp_src_signals[SIGNAL_ON_SDP] =
+      g_signal_new ("on-sdp", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      NULL, NULL, NULL, G_TYPE_NONE, 1,
       GST_TYPE_SDP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   /**
@@ -813,10 +816,11 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    *
    * Return FALSE to skip the stream (no SETUP, no pad).
    */
-  gst_resilient_rtsp_src_signals[SIGNAL_SELECT_STREAM] = g_signal_new_class_handler ("select-stream",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-      G_CALLBACK (default_select_stream), boolean_stop_on_false, NULL, NULL,
-      G_TYPE_BOOLEAN, 2, G_TYPE_UINT, GST_TYPE_CAPS);
+  gst_resilient_rtsp_src_signals[SIGNAL_SELECT_STREAM] =
+      g_signal_new_class_handler ("select-stream", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, G_CALLBACK (default_select_stream),
+      boolean_stop_on_false, NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_UINT,
+      GST_TYPE_CAPS);
 
   /**
    * GstResilientRtspSrc::new-manager:
@@ -825,9 +829,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    *
    * Emitted when the rtpbin is created, to configure it.
    */
-  gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER] = g_signal_new ("new-manager",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-      G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
+  gst_resilient_rtsp_src_signals[SIGNAL_NEW_MANAGER] =
+      g_signal_new ("new-manager", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+      0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_ELEMENT);
 
   /**
    * GstResilientRtspSrc::before-send:
@@ -837,10 +841,11 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * Emitted before each request; handlers may add or change headers.
    * Returning FALSE skips sending it (it then counts as answered 200 OK).
    */
-  gst_resilient_rtsp_src_signals[SIGNAL_BEFORE_SEND] = g_signal_new_class_handler ("before-send",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-      G_CALLBACK (default_before_send), boolean_stop_on_false, NULL, NULL,
-      G_TYPE_BOOLEAN, 1, GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+  gst_resilient_rtsp_src_signals[SIGNAL_BEFORE_SEND] =
+      g_signal_new_class_handler ("before-send", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, G_CALLBACK (default_before_send),
+      boolean_stop_on_false, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      GST_TYPE_RTSP_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   /**
    * GstResilientRtspSrc::accept-certificate:
@@ -858,10 +863,10 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * shared I/O thread during the TLS handshake: the handler must not block
    * and must not change the pipeline's state.
    */
-  gst_resilient_rtsp_src_signals[SIGNAL_ACCEPT_CERTIFICATE] = g_signal_new ("accept-certificate",
-      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-      g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN, 3,
-      G_TYPE_TLS_CONNECTION, G_TYPE_TLS_CERTIFICATE,
+  gst_resilient_rtsp_src_signals[SIGNAL_ACCEPT_CERTIFICATE] =
+      g_signal_new ("accept-certificate", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled, NULL, NULL,
+      G_TYPE_BOOLEAN, 3, G_TYPE_TLS_CONNECTION, G_TYPE_TLS_CERTIFICATE,
       G_TYPE_TLS_CERTIFICATE_FLAGS);
 
   element_class->change_state =

@@ -36,12 +36,16 @@ use_connection (GstResilientSession * session, GstResilientConnection * conn,
     const GstResilientConnPoolTaken * taken)
 {
   GInetSocketAddress *peer = NULL;
+  GstResilientConnectionStats cstats = { 0, };
 
   if (taken)
     peer = gst_resilient_connection_get_remote_address (conn);
+  gst_resilient_connection_get_stats (conn, &cstats);
   g_mutex_lock (&session->lock);
   session->conn = conn;
   session->conn_reused = taken != NULL;
+  session->conn_shared_base = cstats.frame_bytes_shared;
+  session->conn_copied_base = cstats.frame_bytes_copied;
   if (taken) {
     /* no DNS, TCP, proxy or TLS phase in this attempt's breakdown: only
      * where the connection goes */

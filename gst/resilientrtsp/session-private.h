@@ -133,6 +133,13 @@ struct _GstResilientSession
                                  * not poolable (pool-idle-timeout 0, tunnel) */
   gboolean pool_bypass;         /* the next connect makes a fresh connection */
   gboolean conn_reused;         /* lock; the control connection came from the pool */
+  /* interleaved payload bytes (zero-copy stats), lock: the connection's own
+   * counts when it became ours (a pooled one has counted before), and the
+   * totals of the connections dropped since the element started */
+  guint64 conn_shared_base;
+  guint64 conn_copied_base;
+  guint64 dropped_shared;
+  guint64 dropped_copied;
   gboolean conn_answered;       /* a message came on it since */
   gboolean conn_via_proxy;      /* it goes through a proxy */
   guint64 teardown_mark;        /* messages received before TEARDOWN was sent */

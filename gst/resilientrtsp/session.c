@@ -326,8 +326,19 @@ gst_resilient_session_drop_transport (GstResilientSession * session)
   g_mutex_unlock (&session->lock);
 
   /* closed, or back to the pool after a TEARDOWN answered 2xx */
-  if (conn)
+  if (conn) {
+    GstResilientConnectionStats cstats = { 0, };
+
+    gst_resilient_connection_get_stats (conn, &cstats);
+    g_mutex_lock (&session->lock);
+    session->dropped_shared +=
+        cstats.frame_bytes_shared - session->conn_shared_base;
+    session->dropped_copied +=
+        cstats.frame_bytes_copied - session->conn_copied_base;
+    session->conn_shared_base = session->conn_copied_base = 0;
+    g_mutex_unlock (&session->lock);
     gst_resilient_session_conn_done (session, conn);
+  }
   /* frees and stops the UDP transports */
   g_ptr_array_unref (streams);
   g_clear_pointer (&session->setup_stream, gst_resilient_session_stream_free);
@@ -454,8 +465,7 @@ gst_resilient_session_command_done (GstResilientSession * session)
 
 gboolean
 gst_resilient_session_prepare_url (GstResilientSession * session,
-    const gchar * location,
-    GError ** error)
+    const gchar * location, GError ** error)
 {
   GstRTSPUrl *rtsp_url = NULL;
   gchar *user = NULL, *password = NULL;
@@ -1129,8 +1139,7 @@ on_conn_closed (GstResilientConnection * conn, const GError * error,
   gst_resilient_session_fail (session, g_error_copy (error));
 }
 
-const GstResilientConnectionCallbacks gst_resilient_session_conn_callbacks =
-{
+const GstResilientConnectionCallbacks gst_resilient_session_conn_callbacks = {
   on_conn_message,
   on_conn_data,
   on_conn_closed,
@@ -1197,6 +1206,7 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
   GstResilientConnectionStats cstats = { 0, };
   GstResilientConnection *conn = NULL;
   gdouble ratio = 0.0;
+  guint64 shared = 0, copied = 0;
   guint64 punches = 0;
   gboolean learned = FALSE;
   guint i;
@@ -1254,12 +1264,22 @@ gst_resilient_session_fill_stats (GstResilientSession * session,
       "setup", GST_TYPE_STRUCTURE, setup, NULL);
   gst_structure_free (setup);
 
-  if (conn) {
+  /* the interleaved bytes of every connection since the element started */
+  if (conn)
     gst_resilient_connection_get_stats (conn, &cstats);
-    g_object_unref (conn);
-    if (cstats.frame_bytes_shared + cstats.frame_bytes_copied > 0)
-      ratio = (gdouble) cstats.frame_bytes_shared /
-          (cstats.frame_bytes_shared + cstats.frame_bytes_copied);
+  g_mutex_lock (&session->lock);
+  /* (a connection dropped meanwhile is in the dropped totals already) */
+  if (conn && conn == session->conn) {
+    shared = cstats.frame_bytes_shared - session->conn_shared_base;
+    copied = cstats.frame_bytes_copied - session->conn_copied_base;
   }
-  gst_structure_set (stats, "zero-copy-ratio", G_TYPE_DOUBLE, ratio, NULL);
+  shared += session->dropped_shared;
+  copied += session->dropped_copied;
+  g_mutex_unlock (&session->lock);
+  g_clear_object (&conn);
+  if (shared + copied > 0)
+    ratio = (gdouble) shared / (shared + copied);
+  gst_structure_set (stats, "zero-copy-ratio", G_TYPE_DOUBLE, ratio,
+      "interleaved-bytes-shared", G_TYPE_UINT64, shared,
+      "interleaved-bytes-copied", G_TYPE_UINT64, copied, NULL);
 }

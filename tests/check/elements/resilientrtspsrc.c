@@ -114,7 +114,7 @@ GST_START_TEST (test_tcp_zero_copy_stats)
       "stats-interval", 200, NULL);
   GstStructure *stats;
   gdouble ratio = 0;
-  guint64 packets = 0;
+  guint64 packets = 0, shared = 0, copied = 0;
   const GValue *streams;
 
   rr_pipeline_play (p);
@@ -125,6 +125,15 @@ GST_START_TEST (test_tcp_zero_copy_stats)
   fail_unless (gst_structure_get_double (stats, "zero-copy-ratio", &ratio));
   /* most interleaved payload is handed on without a copy */
   fail_unless (ratio > 0.5, "zero-copy ratio %f", ratio);
+  fail_unless (gst_structure_get_uint64 (stats, "interleaved-bytes-shared",
+          &shared));
+  fail_unless (gst_structure_get_uint64 (stats, "interleaved-bytes-copied",
+          &copied));
+  fail_unless (shared > 0);
+  /* the ratio is computed from the two counts */
+  fail_unless (ABS (ratio - (gdouble) shared / (shared + copied)) < 1e-9,
+      "ratio %f, shared %" G_GUINT64_FORMAT ", copied %" G_GUINT64_FORMAT,
+      ratio, shared, copied);
   fail_unless (gst_structure_get_uint64 (stats, "packets-received", &packets));
   fail_unless (packets > 0);
   streams = gst_structure_get_value (stats, "streams");

@@ -24,6 +24,21 @@ start_server_on (guint port)
   return rr_test_server_new (&config);
 }
 
+/* the stats' interleaved-bytes-shared */
+static guint64
+interleaved_shared (RrPipeline * p)
+{
+  GstStructure *stats = NULL;
+  guint64 shared = 0;
+
+  g_object_get (p->src, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "interleaved-bytes-shared",
+          &shared));
+  gst_structure_free (stats);
+  return shared;
+}
+
 static void
 survive_restarts (GstRTSPLowerTrans protocols)
 {
@@ -38,6 +53,7 @@ survive_restarts (GstRTSPLowerTrans protocols)
 
   for (round = 1; round <= 3; round++) {
     guint before;
+    guint64 shared = interleaved_shared (p);
 
     /* the camera reboots: every connection drops, the port is closed for
      * a moment, then a new server (new sessions, new SSRCs) comes up */
@@ -50,6 +66,11 @@ survive_restarts (GstRTSPLowerTrans protocols)
         p->error ? p->error->message : "not recovered");
     fail_unless (rr_pipeline_wait_more_buffers (p, before, 20),
         "round %u: no data after recovery", round);
+    /* the byte counts span connections: the new one adds to them */
+    if (protocols == GST_RTSP_LOWER_TRANS_TCP)
+      fail_unless (interleaved_shared (p) > shared, "round %u", round);
+    else
+      fail_unless_equals_uint64 (interleaved_shared (p), 0);
   }
 
   rr_pipeline_assert_clean_downstream (p, 2);
@@ -274,8 +295,7 @@ static const gchar two_streams_sdp[] =
     "a=rtpmap:96 H264/90000\r\n"
     "a=fmtp:96 packetization-mode=1\r\n"
     "a=control:track1\r\n"
-    "m=audio 0 RTP/AVP 0\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n" "a=control:track2\r\n";
+    "m=audio 0 RTP/AVP 0\r\n" "a=rtpmap:0 PCMU/8000\r\n" "a=control:track2\r\n";
 
 GST_START_TEST (test_streams_changed_after_recovery)
 {
