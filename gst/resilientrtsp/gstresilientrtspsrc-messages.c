@@ -11,6 +11,7 @@
 #include "gstresilientrtspsrc-private.h"
 
 #include "error.h"
+#include "url.h"
 
 GST_DEBUG_CATEGORY_EXTERN (resilientrtspsrc_debug);
 #define GST_CAT_DEFAULT resilientrtspsrc_debug
@@ -272,3 +273,35 @@ on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
 const GstResilientMediaCallbacks gst_resilient_rtsp_src_media_callbacks = {
   on_send_rtcp,
 };
+
+/* ---------------------------------------------------------------------- */
+/* telemetry */
+
+/* The element's telemetry series (see telemetry.h; no credentials). */
+void
+gst_resilient_rtsp_src_telemetry_start (GstResilientRtspSrc * src,
+    const gchar * location)
+{
+  gchar *name = gst_object_get_name (GST_OBJECT (src));
+  gchar *url = gst_resilient_url_strip_credentials (location, NULL, NULL);
+
+  src->telemetry = gst_resilient_telemetry_source_register (name, url,
+      gst_resilient_telemetry_now ());
+  g_free (url);
+  g_free (name);
+}
+
+/* The last counts; then its per-element series go. */
+void
+gst_resilient_rtsp_src_telemetry_stop (GstResilientRtspSrc * src)
+{
+  GstStructure *stats;
+
+  if (src->telemetry == NULL)
+    return;
+  stats = gst_resilient_rtsp_src_build_stats (src);
+  gst_resilient_telemetry_source_stats (src->telemetry, stats);
+  gst_structure_free (stats);
+  gst_resilient_telemetry_source_unregister (src->telemetry);
+  src->telemetry = NULL;
+}

@@ -1,7 +1,9 @@
 /* resilientrtsp
- * gstresilientrtspsrc.c: the element — properties, signals, state changes,
- * pads and bus messages. The RTSP work lives in session.c, the receive
- * pipeline in media.c; this file wires them together.
+ * gstresilientrtspsrc.c: the element — property and signal declarations,
+ * state changes, the URI handler. Property values are kept by
+ * gstresilientrtspsrc-settings.c, bus messages, stats and telemetry by
+ * gstresilientrtspsrc-messages.c. The RTSP work lives in session.c, the
+ * receive pipeline in media.c; this file wires them together.
  *
  * locking order: settings_lock and runtime_lock are never held together.
  * Runtime fields are written only by the state-change thread.
@@ -85,84 +87,6 @@
 GST_DEBUG_CATEGORY (resilientrtspsrc_debug);
 #define GST_CAT_DEFAULT resilientrtspsrc_debug
 
-#define DEFAULT_LOCATION NULL
-#define DEFAULT_PROTOCOLS (GST_RTSP_LOWER_TRANS_UDP | \
-    GST_RTSP_LOWER_TRANS_UDP_MCAST | GST_RTSP_LOWER_TRANS_TCP)
-#define DEFAULT_LATENCY_MS 2000
-#define DEFAULT_TIMEOUT_US (5 * G_USEC_PER_SEC)
-#define DEFAULT_TCP_TIMEOUT_US (20 * G_USEC_PER_SEC)
-#define DEFAULT_USER_AGENT "resilientrtsp/" VERSION
-#define DEFAULT_DO_RTCP TRUE
-#define DEFAULT_NAT_METHOD GST_RESILIENT_NAT_METHOD_DUMMY
-#define DEFAULT_TEARDOWN_TIMEOUT (100 * GST_MSECOND)
-#define DEFAULT_UDP_BUFFER_SIZE 0x80000
-#define DEFAULT_DEPAYLOAD GST_RESILIENT_DEPAYLOAD_AUTO
-#define DEFAULT_RTP_MANAGER GST_RESILIENT_RTP_MANAGER_BUILTIN
-#define DEFAULT_STATS_INTERVAL_MS 1000
-#define DEFAULT_RETRY_STRATEGY GST_RESILIENT_RETRY_AUTO
-#define DEFAULT_RETRY_MAX_ATTEMPTS -1
-#define DEFAULT_RETRY_INITIAL_DELAY_MS 100
-#define DEFAULT_RETRY_MAX_DELAY_MS 30000
-#define DEFAULT_RETRY_MULTIPLIER 2.0
-#define DEFAULT_RETRY_JITTER 0.2
-#define DEFAULT_STALL_TIMEOUT_MS 5000
-#define DEFAULT_RETRY_INITIAL_CONNECT TRUE
-#define DEFAULT_KEEPALIVE_METHOD GST_RESILIENT_KEEPALIVE_AUTO
-#define DEFAULT_DO_RTSP_KEEP_ALIVE TRUE
-#define DEFAULT_TLS_VALIDATION_FLAGS G_TLS_CERTIFICATE_VALIDATE_ALL
-#define DEFAULT_RACE_MODE GST_RESILIENT_RACE_FIRST_WINS
-#define DEFAULT_RACE_STAGGER_MS 250
-#define DEFAULT_RACE_MAX_PARALLEL 0
-#define DEFAULT_RACE_DUPLICATES 0
-#define DEFAULT_POOL_IDLE_TIMEOUT 30
-
-enum
-{
-  PROP_0,
-  PROP_LOCATION,
-  PROP_PROTOCOLS,
-  PROP_LATENCY,
-  PROP_USER_ID,
-  PROP_USER_PW,
-  PROP_TIMEOUT,
-  PROP_TCP_TIMEOUT,
-  PROP_USER_AGENT,
-  PROP_DO_RTCP,
-  PROP_NAT_METHOD,
-  PROP_TEARDOWN_TIMEOUT,
-  PROP_PORT_RANGE,
-  PROP_UDP_BUFFER_SIZE,
-  PROP_DEPAYLOAD,
-  PROP_RTP_MANAGER,
-  PROP_STATS_INTERVAL,
-  PROP_STATS,
-  PROP_RETRY_STRATEGY,
-  PROP_RETRY_MAX_ATTEMPTS,
-  PROP_RETRY_INITIAL_DELAY,
-  PROP_RETRY_MAX_DELAY,
-  PROP_RETRY_MULTIPLIER,
-  PROP_RETRY_JITTER,
-  PROP_RETRY_INITIAL_CONNECT,
-  PROP_FAIL_FAST,
-  PROP_STALL_TIMEOUT,
-  PROP_KEEPALIVE_METHOD,
-  PROP_DO_RTSP_KEEP_ALIVE,
-  PROP_RACE_MODE,
-  PROP_RACE_STAGGER,
-  PROP_RACE_MAX_PARALLEL,
-  PROP_RACE_DUPLICATES,
-  PROP_TLS_VALIDATION_FLAGS,
-  PROP_TLS_DATABASE,
-  PROP_TLS_INTERACTION,
-  PROP_PROXY,
-  PROP_PROXY_ID,
-  PROP_PROXY_PW,
-  PROP_EXTRA_HTTP_REQUEST_HEADERS,
-  PROP_IGNORE_X_SERVER_REPLY,
-  PROP_POOL_IDLE_TIMEOUT,
-  PROP_STATE,
-};
-
 guint gst_resilient_rtsp_src_signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("stream_%u",
@@ -184,10 +108,6 @@ GST_ELEMENT_REGISTER_DEFINE (resilientrtspsrc, "resilientrtspsrc",
 
 static GstStateChangeReturn gst_resilient_rtsp_src_change_state (GstElement *
     element, GstStateChange transition);
-static void gst_resilient_rtsp_src_set_property (GObject * object,
-    guint prop_id, const GValue * value, GParamSpec * pspec);
-static void gst_resilient_rtsp_src_get_property (GObject * object,
-    guint prop_id, GValue * value, GParamSpec * pspec);
 static void gst_resilient_rtsp_src_finalize (GObject * object);
 
 static gboolean
@@ -888,40 +808,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
 static void
 gst_resilient_rtsp_src_init (GstResilientRtspSrc * src)
 {
-  Settings *s = &src->settings;
-
   g_mutex_init (&src->settings_lock);
   g_mutex_init (&src->runtime_lock);
-  s->location = g_strdup (DEFAULT_LOCATION);
-  s->protocols = DEFAULT_PROTOCOLS;
-  s->latency_ms = DEFAULT_LATENCY_MS;
-  s->timeout_us = DEFAULT_TIMEOUT_US;
-  s->tcp_timeout_us = DEFAULT_TCP_TIMEOUT_US;
-  s->user_agent = g_strdup (DEFAULT_USER_AGENT);
-  s->do_rtcp = DEFAULT_DO_RTCP;
-  s->nat_method = DEFAULT_NAT_METHOD;
-  s->teardown_timeout = DEFAULT_TEARDOWN_TIMEOUT;
-  s->udp_buffer_size = DEFAULT_UDP_BUFFER_SIZE;
-  s->depayload = DEFAULT_DEPAYLOAD;
-  s->rtp_manager = DEFAULT_RTP_MANAGER;
-  s->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
-  s->retry.strategy = DEFAULT_RETRY_STRATEGY;
-  s->retry.max_attempts = DEFAULT_RETRY_MAX_ATTEMPTS;
-  s->retry.initial_delay = DEFAULT_RETRY_INITIAL_DELAY_MS * GST_MSECOND;
-  s->retry.max_delay = DEFAULT_RETRY_MAX_DELAY_MS * GST_MSECOND;
-  s->retry.multiplier = DEFAULT_RETRY_MULTIPLIER;
-  s->retry.jitter = DEFAULT_RETRY_JITTER;
-  s->retry.fail_fast = gst_resilient_error_classes_fail_default ();
-  s->retry_initial = DEFAULT_RETRY_INITIAL_CONNECT;
-  s->keepalive_method = DEFAULT_KEEPALIVE_METHOD;
-  s->do_rtsp_keep_alive = DEFAULT_DO_RTSP_KEEP_ALIVE;
-  s->stall_timeout_ms = DEFAULT_STALL_TIMEOUT_MS;
-  s->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
-  s->race.mode = DEFAULT_RACE_MODE;
-  s->race.stagger_ms = DEFAULT_RACE_STAGGER_MS;
-  s->race.max_parallel = DEFAULT_RACE_MAX_PARALLEL;
-  s->race.duplicates = DEFAULT_RACE_DUPLICATES;
-  s->pool_idle_timeout = DEFAULT_POOL_IDLE_TIMEOUT;
+  gst_resilient_rtsp_src_settings_init (&src->settings);
 
   GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_SOURCE);
   gst_bin_set_suppressed_flags (GST_BIN (src),
@@ -933,446 +822,32 @@ gst_resilient_rtsp_src_finalize (GObject * object)
 {
   GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
 
-  g_free (src->settings.location);
-  g_free (src->settings.user_id);
-  g_free (src->settings.user_pw);
-  g_free (src->settings.user_agent);
-  g_clear_object (&src->settings.tls_database);
-  g_clear_object (&src->settings.tls_interaction);
-  g_free (src->settings.proxy);
-  g_free (src->settings.proxy_id);
-  g_free (src->settings.proxy_pw);
-  if (src->settings.extra_http_request_headers)
-    gst_structure_free (src->settings.extra_http_request_headers);
+  gst_resilient_rtsp_src_settings_clear (&src->settings);
   g_mutex_clear (&src->settings_lock);
   g_mutex_clear (&src->runtime_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static gboolean
-parse_port_range (const gchar * str, guint * min, guint * max)
-{
-  guint64 lo, hi;
-  gchar *end;
-
-  if (str == NULL || *str == '\0') {
-    *min = *max = 0;
-    return TRUE;
-  }
-  lo = g_ascii_strtoull (str, &end, 10);
-  if (end == str || *end != '-')
-    return FALSE;
-  str = end + 1;
-  hi = g_ascii_strtoull (str, &end, 10);
-  if (end == str || *end != '\0' || lo == 0 || hi > 65535 || lo > hi)
-    return FALSE;
-  *min = lo;
-  *max = hi;
-  return TRUE;
-}
-
-/* A proxy setting that cannot work is reported now; connecting fails with
- * a bad-url error (whose message has no credentials). */
-static void
-check_proxy (GstResilientRtspSrc * src, const gchar * proxy)
-{
-  GstResilientProxyType type;
-  gchar *host = NULL, *user = NULL, *password = NULL;
-  guint16 port;
-  GError *error = NULL;
-
-  if (proxy == NULL || *proxy == '\0')
-    return;
-  if (!gst_resilient_proxy_parse (proxy, NULL, NULL, &type, &host, &port,
-          &user, &password, &error)) {
-    GST_WARNING_OBJECT (src, "proxy: %s", error->message);
-    g_error_free (error);
-    return;
-  }
-  g_free (host);
-  g_free (user);
-  g_free (password);
-}
-
-static void
-gst_resilient_rtsp_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
-  Settings *s = &src->settings;
-
-  g_mutex_lock (&src->settings_lock);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_free (s->location);
-      s->location = g_value_dup_string (value);
-      break;
-    case PROP_PROTOCOLS:
-      s->protocols = g_value_get_flags (value);
-      break;
-    case PROP_LATENCY:
-      s->latency_ms = g_value_get_uint (value);
-      break;
-    case PROP_USER_ID:
-      g_free (s->user_id);
-      s->user_id = g_value_dup_string (value);
-      break;
-    case PROP_USER_PW:
-      g_free (s->user_pw);
-      s->user_pw = g_value_dup_string (value);
-      break;
-    case PROP_TIMEOUT:
-      s->timeout_us = g_value_get_uint64 (value);
-      break;
-    case PROP_TCP_TIMEOUT:
-      s->tcp_timeout_us = g_value_get_uint64 (value);
-      break;
-    case PROP_USER_AGENT:
-      g_free (s->user_agent);
-      s->user_agent = g_value_dup_string (value);
-      break;
-    case PROP_DO_RTCP:
-      s->do_rtcp = g_value_get_boolean (value);
-      break;
-    case PROP_NAT_METHOD:
-      s->nat_method = g_value_get_enum (value);
-      break;
-    case PROP_TEARDOWN_TIMEOUT:
-      s->teardown_timeout = g_value_get_uint64 (value);
-      break;
-    case PROP_PORT_RANGE:
-      if (!parse_port_range (g_value_get_string (value), &s->port_min,
-              &s->port_max)) {
-        GST_WARNING_OBJECT (src, "invalid port-range \"%s\" (want "
-            "\"min-max\"), ignored", g_value_get_string (value));
-      }
-      break;
-    case PROP_UDP_BUFFER_SIZE:
-      s->udp_buffer_size = g_value_get_int (value);
-      break;
-    case PROP_DEPAYLOAD:
-      s->depayload = g_value_get_enum (value);
-      break;
-    case PROP_RTP_MANAGER:
-      s->rtp_manager = g_value_get_enum (value);
-      break;
-    case PROP_STATS_INTERVAL:
-      s->stats_interval_ms = g_value_get_uint (value);
-      break;
-    case PROP_RETRY_STRATEGY:
-      s->retry.strategy = g_value_get_enum (value);
-      break;
-    case PROP_RETRY_MAX_ATTEMPTS:
-      s->retry.max_attempts = g_value_get_int (value);
-      break;
-    case PROP_RETRY_INITIAL_DELAY:
-      s->retry.initial_delay = g_value_get_uint (value) * GST_MSECOND;
-      break;
-    case PROP_RETRY_MAX_DELAY:
-      s->retry.max_delay = g_value_get_uint (value) * GST_MSECOND;
-      break;
-    case PROP_RETRY_MULTIPLIER:
-      s->retry.multiplier = g_value_get_double (value);
-      break;
-    case PROP_RETRY_JITTER:
-      s->retry.jitter = g_value_get_double (value);
-      break;
-    case PROP_RETRY_INITIAL_CONNECT:
-      s->retry_initial = g_value_get_boolean (value);
-      break;
-    case PROP_FAIL_FAST:
-      s->retry.fail_fast = g_value_get_flags (value);
-      break;
-    case PROP_STALL_TIMEOUT:
-      s->stall_timeout_ms = g_value_get_uint (value);
-      break;
-    case PROP_KEEPALIVE_METHOD:
-      s->keepalive_method = g_value_get_enum (value);
-      break;
-    case PROP_DO_RTSP_KEEP_ALIVE:
-      s->do_rtsp_keep_alive = g_value_get_boolean (value);
-      break;
-    case PROP_RACE_MODE:
-      s->race.mode = g_value_get_enum (value);
-      break;
-    case PROP_RACE_STAGGER:
-      s->race.stagger_ms = g_value_get_uint (value);
-      break;
-    case PROP_RACE_MAX_PARALLEL:
-      s->race.max_parallel = g_value_get_uint (value);
-      break;
-    case PROP_RACE_DUPLICATES:
-      s->race.duplicates = g_value_get_uint (value);
-      break;
-    case PROP_TLS_VALIDATION_FLAGS:
-      s->tls_validation_flags = g_value_get_flags (value);
-      break;
-    case PROP_TLS_DATABASE:
-      g_clear_object (&s->tls_database);
-      s->tls_database = g_value_dup_object (value);
-      break;
-    case PROP_TLS_INTERACTION:
-      g_clear_object (&s->tls_interaction);
-      s->tls_interaction = g_value_dup_object (value);
-      break;
-    case PROP_PROXY:
-      g_free (s->proxy);
-      s->proxy = g_value_dup_string (value);
-      check_proxy (src, s->proxy);
-      break;
-    case PROP_PROXY_ID:
-      g_free (s->proxy_id);
-      s->proxy_id = g_value_dup_string (value);
-      break;
-    case PROP_PROXY_PW:
-      g_free (s->proxy_pw);
-      s->proxy_pw = g_value_dup_string (value);
-      break;
-    case PROP_EXTRA_HTTP_REQUEST_HEADERS:
-      if (s->extra_http_request_headers)
-        gst_structure_free (s->extra_http_request_headers);
-      s->extra_http_request_headers = g_value_dup_boxed (value);
-      break;
-    case PROP_IGNORE_X_SERVER_REPLY:
-      s->ignore_x_server_reply = g_value_get_boolean (value);
-      break;
-    case PROP_POOL_IDLE_TIMEOUT:
-      s->pool_idle_timeout = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  g_mutex_unlock (&src->settings_lock);
-}
-
-static void
-gst_resilient_rtsp_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstResilientRtspSrc *src = GST_RESILIENT_RTSP_SRC (object);
-  Settings *s = &src->settings;
-
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, gst_resilient_rtsp_src_build_stats (src));
-    return;
-  }
-  if (prop_id == PROP_STATE) {
-    g_mutex_lock (&src->runtime_lock);
-    g_value_set_string (value, src->race ?
-        gst_resilient_session_state_name (gst_resilient_race_get_state
-            (src->race)) : "idle");
-    g_mutex_unlock (&src->runtime_lock);
-    return;
-  }
-
-  g_mutex_lock (&src->settings_lock);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string (value, s->location);
-      break;
-    case PROP_PROTOCOLS:
-      g_value_set_flags (value, s->protocols);
-      break;
-    case PROP_LATENCY:
-      g_value_set_uint (value, s->latency_ms);
-      break;
-    case PROP_USER_ID:
-      g_value_set_string (value, s->user_id);
-      break;
-    case PROP_USER_PW:
-      g_value_set_string (value, s->user_pw);
-      break;
-    case PROP_TIMEOUT:
-      g_value_set_uint64 (value, s->timeout_us);
-      break;
-    case PROP_TCP_TIMEOUT:
-      g_value_set_uint64 (value, s->tcp_timeout_us);
-      break;
-    case PROP_USER_AGENT:
-      g_value_set_string (value, s->user_agent);
-      break;
-    case PROP_DO_RTCP:
-      g_value_set_boolean (value, s->do_rtcp);
-      break;
-    case PROP_NAT_METHOD:
-      g_value_set_enum (value, s->nat_method);
-      break;
-    case PROP_TEARDOWN_TIMEOUT:
-      g_value_set_uint64 (value, s->teardown_timeout);
-      break;
-    case PROP_PORT_RANGE:
-      if (s->port_min)
-        g_value_take_string (value, g_strdup_printf ("%u-%u", s->port_min,
-                s->port_max));
-      else
-        g_value_set_string (value, NULL);
-      break;
-    case PROP_UDP_BUFFER_SIZE:
-      g_value_set_int (value, s->udp_buffer_size);
-      break;
-    case PROP_DEPAYLOAD:
-      g_value_set_enum (value, s->depayload);
-      break;
-    case PROP_RTP_MANAGER:
-      g_value_set_enum (value, s->rtp_manager);
-      break;
-    case PROP_STATS_INTERVAL:
-      g_value_set_uint (value, s->stats_interval_ms);
-      break;
-    case PROP_RETRY_STRATEGY:
-      g_value_set_enum (value, s->retry.strategy);
-      break;
-    case PROP_RETRY_MAX_ATTEMPTS:
-      g_value_set_int (value, s->retry.max_attempts);
-      break;
-    case PROP_RETRY_INITIAL_DELAY:
-      g_value_set_uint (value, s->retry.initial_delay / GST_MSECOND);
-      break;
-    case PROP_RETRY_MAX_DELAY:
-      g_value_set_uint (value, s->retry.max_delay / GST_MSECOND);
-      break;
-    case PROP_RETRY_MULTIPLIER:
-      g_value_set_double (value, s->retry.multiplier);
-      break;
-    case PROP_RETRY_JITTER:
-      g_value_set_double (value, s->retry.jitter);
-      break;
-    case PROP_RETRY_INITIAL_CONNECT:
-      g_value_set_boolean (value, s->retry_initial);
-      break;
-    case PROP_FAIL_FAST:
-      g_value_set_flags (value, s->retry.fail_fast);
-      break;
-    case PROP_STALL_TIMEOUT:
-      g_value_set_uint (value, s->stall_timeout_ms);
-      break;
-    case PROP_KEEPALIVE_METHOD:
-      g_value_set_enum (value, s->keepalive_method);
-      break;
-    case PROP_DO_RTSP_KEEP_ALIVE:
-      g_value_set_boolean (value, s->do_rtsp_keep_alive);
-      break;
-    case PROP_RACE_MODE:
-      g_value_set_enum (value, s->race.mode);
-      break;
-    case PROP_RACE_STAGGER:
-      g_value_set_uint (value, s->race.stagger_ms);
-      break;
-    case PROP_RACE_MAX_PARALLEL:
-      g_value_set_uint (value, s->race.max_parallel);
-      break;
-    case PROP_RACE_DUPLICATES:
-      g_value_set_uint (value, s->race.duplicates);
-      break;
-    case PROP_TLS_VALIDATION_FLAGS:
-      g_value_set_flags (value, s->tls_validation_flags);
-      break;
-    case PROP_TLS_DATABASE:
-      g_value_set_object (value, s->tls_database);
-      break;
-    case PROP_TLS_INTERACTION:
-      g_value_set_object (value, s->tls_interaction);
-      break;
-    case PROP_PROXY:
-      g_value_set_string (value, s->proxy);
-      break;
-    case PROP_PROXY_ID:
-      g_value_set_string (value, s->proxy_id);
-      break;
-    case PROP_PROXY_PW:
-      g_value_set_string (value, s->proxy_pw);
-      break;
-    case PROP_EXTRA_HTTP_REQUEST_HEADERS:
-      g_value_set_boxed (value, s->extra_http_request_headers);
-      break;
-    case PROP_IGNORE_X_SERVER_REPLY:
-      g_value_set_boolean (value, s->ignore_x_server_reply);
-      break;
-    case PROP_POOL_IDLE_TIMEOUT:
-      g_value_set_uint (value, s->pool_idle_timeout);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  g_mutex_unlock (&src->settings_lock);
-}
-
 /* ---------------------------------------------------------------------- */
 /* state changes */
-
-/* The element's telemetry series (see telemetry.h; no credentials). */
-static GstResilientTelemetrySource *
-telemetry_register (GstResilientRtspSrc * src, const gchar * location)
-{
-  gchar *name = gst_object_get_name (GST_OBJECT (src));
-  gchar *url = gst_resilient_url_strip_credentials (location, NULL, NULL);
-  GstResilientTelemetrySource *telemetry =
-      gst_resilient_telemetry_source_register (name, url,
-      gst_resilient_telemetry_now ());
-
-  g_free (url);
-  g_free (name);
-  return telemetry;
-}
 
 static gboolean
 start (GstResilientRtspSrc * src)
 {
   GstResilientSessionSettings ss = { 0, };
-  GstResilientMediaSettings ms = { 0, };
+  GstResilientMediaSettings ms;
   GstResilientRaceSettings rs;
   GstResilientRace *race;
   GstResilientMedia *media;
   guint stats_interval;
 
-  g_mutex_lock (&src->settings_lock);
-  if (src->settings.location == NULL) {
-    g_mutex_unlock (&src->settings_lock);
+  if (!gst_resilient_rtsp_src_settings_for_start (src, &ss, &rs, &ms,
+          &stats_interval)) {
     GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND, ("No location set"),
         ("set the location property to an rtsp:// URL"));
     return FALSE;
   }
-  ss.location = g_strdup (src->settings.location);
-  ss.user_id = g_strdup (src->settings.user_id);
-  ss.user_pw = g_strdup (src->settings.user_pw);
-  ss.user_agent = g_strdup (src->settings.user_agent);
-  ss.protocols = src->settings.protocols;
-  ss.udp_timeout_us = src->settings.timeout_us;
-  ss.tcp_timeout_us = src->settings.tcp_timeout_us;
-  ss.port_min = src->settings.port_min;
-  ss.port_max = src->settings.port_max;
-  ss.udp_buffer_size = src->settings.udp_buffer_size;
-  ss.do_rtcp = src->settings.do_rtcp;
-  ss.nat_method = src->settings.nat_method;
-  ss.retry = src->settings.retry;
-  ss.stall_timeout_ms = src->settings.stall_timeout_ms;
-  ss.retry_initial = src->settings.retry_initial;
-  ss.keepalive_method = src->settings.do_rtsp_keep_alive ?
-      src->settings.keepalive_method : GST_RESILIENT_KEEPALIVE_NONE;
-  ss.tls_validation_flags = src->settings.tls_validation_flags;
-  if (src->settings.tls_database)
-    ss.tls_database = g_object_ref (src->settings.tls_database);
-  if (src->settings.tls_interaction)
-    ss.tls_interaction = g_object_ref (src->settings.tls_interaction);
-  ss.proxy = g_strdup (src->settings.proxy);
-  ss.proxy_id = g_strdup (src->settings.proxy_id);
-  ss.proxy_pw = g_strdup (src->settings.proxy_pw);
-  if (src->settings.extra_http_request_headers)
-    ss.extra_http_request_headers =
-        gst_structure_copy (src->settings.extra_http_request_headers);
-  ss.ignore_x_server_reply = src->settings.ignore_x_server_reply;
-  ss.pool_idle_timeout_ms = src->settings.pool_idle_timeout * 1000;
-  rs = src->settings.race;
-  rs.teardown_timeout_ns = src->settings.teardown_timeout;
-  ms.latency_ms = src->settings.latency_ms;
-  ms.depayload = src->settings.depayload;
-  ms.do_rtcp = src->settings.do_rtcp;
-  ms.manager = src->settings.rtp_manager;
-  stats_interval = src->settings.stats_interval_ms;
-  g_mutex_unlock (&src->settings_lock);
 
   media = gst_resilient_media_new (GST_BIN (src),
       gst_element_get_pad_template (GST_ELEMENT (src), "stream_%u"), &ms,
@@ -1389,7 +864,7 @@ start (GstResilientRtspSrc * src)
 
   race = gst_resilient_race_new (src->io, &ss, &rs,
       &gst_resilient_rtsp_src_session_callbacks, src);
-  src->telemetry = telemetry_register (src, ss.location);
+  gst_resilient_rtsp_src_telemetry_start (src, ss.location);
   gst_resilient_session_settings_clear (&ss);
 
   g_mutex_lock (&src->runtime_lock);
@@ -1444,15 +919,7 @@ cleanup (GstResilientRtspSrc * src)
   GstResilientRace *race;
   GstResilientMedia *media;
 
-  if (src->telemetry) {
-    /* the last counts; then its per-element series go */
-    GstStructure *stats = gst_resilient_rtsp_src_build_stats (src);
-
-    gst_resilient_telemetry_source_stats (src->telemetry, stats);
-    gst_structure_free (stats);
-    gst_resilient_telemetry_source_unregister (src->telemetry);
-    src->telemetry = NULL;
-  }
+  gst_resilient_rtsp_src_telemetry_stop (src);
 
   g_mutex_lock (&src->runtime_lock);
   race = src->race;
@@ -1579,7 +1046,7 @@ uri_get_uri (GstURIHandler * handler)
   gchar *uri;
 
   g_mutex_lock (&src->settings_lock);
-  uri = g_strdup (src->settings.location);
+  uri = g_strdup (src->settings.session.location);
   g_mutex_unlock (&src->settings_lock);
   return uri;
 }
