@@ -266,8 +266,18 @@ on_send_rtcp (GstResilientMedia * media, guint index, GstBuffer * buf,
     gpointer user_data)
 {
   GstResilientRtspSrc *src = user_data;
+  GstResilientRace *race;
 
-  gst_resilient_race_send_rtcp (src->race, index, buf);
+  /* a delivery or streaming thread: cleanup() clears src->race before it
+   * frees the media, which waits for this callback to return, and frees
+   * the race only after that */
+  g_mutex_lock (&src->runtime_lock);
+  race = src->race;
+  g_mutex_unlock (&src->runtime_lock);
+  if (race)
+    gst_resilient_race_send_rtcp (race, index, buf);
+  else
+    gst_buffer_unref (buf);
 }
 
 const GstResilientMediaCallbacks gst_resilient_rtsp_src_media_callbacks = {
