@@ -25,7 +25,6 @@
 
 #include "rtcp.h"
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
 
 #define CHECK(cond) \
@@ -80,62 +79,6 @@ check_report (GstBuffer * rr, const GstResilientRtcpSourceCounts * counts,
   CHECK (info.bye == bye);
   if (bye)
     CHECK (info.bye_ssrc == OUR_SSRC);
-}
-
-static void
-silent_log (GstDebugCategory * category, GstDebugLevel level,
-    const gchar * file, const gchar * function, gint line, GObject * object,
-    GstDebugMessage * message, gpointer user_data)
-{
-  /* format every message, so the logging code is exercised too */
-  (void) gst_debug_message_get (message);
-}
-
-static void
-fatal_log_handler (const gchar * domain, GLogLevelFlags level,
-    const gchar * message, gpointer user_data)
-{
-  g_printerr ("%s: %s\n", domain ? domain : "(no domain)", message);
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    abort ();
-}
-
-static GLogWriterOutput
-fatal_log_writer (GLogLevelFlags level, const GLogField * fields,
-    gsize n_fields, gpointer user_data)
-{
-  gsize i;
-
-  for (i = 0; i < n_fields; i++) {
-    if (strcmp (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
-      g_printerr ("%s\n", (const gchar *) fields[i].value);
-  }
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    abort ();
-  return G_LOG_WRITER_HANDLED;
-}
-
-/* GStreamer leaks the log function list that gst_debug_remove_log_function()
- * replaces, so the leak check at exit always finds it (see
- * fuzz_framer.c); the per-input leak checks stay on. */
-static void
-skip_exit_leak_check (void)
-{
-  _exit (0);
-}
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);
-  gst_init (NULL, NULL);
-  gst_debug_remove_log_function (gst_debug_log_default);
-  gst_debug_add_log_function (silent_log, NULL, NULL);
-  gst_debug_set_threshold_for_name ("resilientrtsp*", GST_LEVEL_LOG);
-  g_log_set_default_handler (fatal_log_handler, NULL);
-  g_log_set_writer_func (fatal_log_writer, NULL, NULL);
-  atexit (skip_exit_leak_check);
-  return 0;
 }
 
 int
