@@ -5,15 +5,16 @@
  *
  *   resilientrtsp-test-server [--port N] [--address A] [--no-audio] [--unshared]
  *       [--user U --password P] [--protocols udp,tcp,udp-mcast]
- *       [--tls-cert PEM --tls-key PEM] [--bitrate KBPS] [--ready-file PATH]
+ *       [--tls-cert PEM --tls-key PEM] [--bitrate KBPS [--size WxH]]
+ *       [--ready-file PATH]
  *
  * With --tls-cert the server speaks rtsps:// (the printed URL says so) and
  * takes rtspsh:// tunnels.
  *
  * With --bitrate the program is a load generator instead (benchmarks/
  * scale.sh): a plain gst-rtsp-server whose /test is one shared media, H.264
- * only, encoded once for every client (scrolling SMPTE bars, 320x240@15, an
- * IDR a second, x264 at KBPS kbit/s; the scrolling keeps x264 near that
+ * only, encoded once for every client (scrolling SMPTE bars, 320x240@15 or
+ * --size, an IDR a second, x264 at KBPS kbit/s; the scrolling keeps x264 near that
  * rate, the test server's ball would not), UDP and TCP (or --protocols),
  * listen backlog 1024, no auth, no TLS, no keyframe per PLAY (1,000 clients
  * joining would make 1,000 keyframes), no request counting. It plays /test
@@ -40,7 +41,7 @@
 /* --bitrate: the load generator's media */
 #define LOAD_LAUNCH \
   "( videotestsrc is-live=true pattern=smpte horizontal-speed=2 " \
-  "! video/x-raw,width=320,height=240,framerate=15/1 " \
+  "! video/x-raw,width=%u,height=%u,framerate=15/1 " \
   "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 " \
   "bitrate=%d ! video/x-h264,profile=baseline " \
   "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
@@ -186,7 +187,8 @@ expire_sessions (gpointer user_data)
 /* --bitrate: serves until SIGINT/SIGTERM; returns the exit status */
 static int
 run_load_server (const gchar * address, guint port,
-    GstRTSPLowerTrans protocols, gint bitrate, const gchar * ready_file)
+    GstRTSPLowerTrans protocols, gint bitrate, guint width, guint height,
+    const gchar * ready_file)
 {
   GstRTSPServer *server = gst_rtsp_server_new ();
   GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points (server);
@@ -199,7 +201,7 @@ run_load_server (const gchar * address, guint port,
   ls.ready_file = ready_file;
   if (protocols == 0)
     protocols = GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP;
-  launch = g_strdup_printf (LOAD_LAUNCH, bitrate);
+  launch = g_strdup_printf (LOAD_LAUNCH, width, height, bitrate);
   gst_rtsp_media_factory_set_launch (factory, launch);
   g_free (launch);
   gst_rtsp_media_factory_set_shared (factory, TRUE);
@@ -301,6 +303,8 @@ main (int argc, char **argv)
   gboolean no_audio = FALSE;
   gboolean unshared = FALSE;
   gint bitrate = 0;
+  gchar *size_text = NULL;
+  guint width = 320, height = 240;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "Port to listen on (default 0: a free port)", "N"},
@@ -320,11 +324,14 @@ main (int argc, char **argv)
     {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
         "Serve rtsps:// with this certificate (PEM)", "PEM"},
     {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
-        "The private key of --tls-cert (PEM; default: in the same file)",
+          "The private key of --tls-cert (PEM; default: in the same file)",
         "PEM"},
     {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate,
         "Load generator: one shared H.264 media at KBPS kbit/s (see the "
           "source's header)", "KBPS"},
+    {"size", 0, 0, G_OPTION_ARG_STRING, &size_text,
+        "Load generator: picture size (default 320x240; x264 needs a "
+          "larger picture to reach a higher bitrate)", "WxH"},
     {"ready-file", 0, 0, G_OPTION_ARG_FILENAME, &ready_file,
         "Write the URL into this file once listening", "PATH"},
     {NULL}
@@ -367,6 +374,14 @@ main (int argc, char **argv)
     goto out;
   }
 
+  if (size_text != NULL && (sscanf (size_text, "%ux%u", &width,
+              &height) != 2 || width < 16 || height < 16 || width > 3840
+          || height > 2160 || bitrate == 0)) {
+    fprintf (stderr, "--size takes WxH from 16x16 to 3840x2160, with "
+        "--bitrate\n");
+    ret = 2;
+    goto out;
+  }
   if (bitrate != 0) {
     if (bitrate < 1 || bitrate > 100000 || user != NULL || tls_cert != NULL) {
       fprintf (stderr, "--bitrate takes 1-100000 kbit/s, and neither --user "
@@ -374,7 +389,7 @@ main (int argc, char **argv)
       ret = 2;
     } else {
       ret = run_load_server (address, config.port, config.protocols, bitrate,
-          ready_file);
+          width, height, ready_file);
     }
     goto out;
   }
@@ -400,8 +415,7 @@ main (int argc, char **argv)
   }
 
   url = rr_test_server_get_url (server, "/test");
-  if (ready_file != NULL &&
-      !g_file_set_contents (ready_file, url, -1, &error)) {
+  if (ready_file != NULL && !g_file_set_contents (ready_file, url, -1, &error)) {
     fprintf (stderr, "cannot write %s: %s\n", ready_file, error->message);
     g_clear_error (&error);
     ret = 1;
@@ -427,6 +441,7 @@ out:
   g_free (user);
   g_free (password);
   g_free (protocols_text);
+  g_free (size_text);
   g_free (ready_file);
   g_free (tls_cert);
   g_free (tls_key);
