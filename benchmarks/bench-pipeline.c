@@ -4,6 +4,14 @@
  */
 #include "bench-pipeline.h"
 
+static const gchar *depayloader = "rtph264depay";
+
+void
+rr_bench_pipeline_set_depayloader (const gchar * factory)
+{
+  depayloader = factory;
+}
+
 GstElement *
 rr_bench_pipeline_new (const gchar * element, const gchar * url,
     const gchar * protocols, guint latency, GstPadProbeCallback depay_probe,
@@ -12,7 +20,7 @@ rr_bench_pipeline_new (const gchar * element, const gchar * url,
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make (element, NULL);
-  GstElement *depay = gst_element_factory_make ("rtph264depay", NULL);
+  GstElement *depay = gst_element_factory_make (depayloader, NULL);
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
   GObjectClass *klass;
   GstPad *pad;
@@ -20,7 +28,7 @@ rr_bench_pipeline_new (const gchar * element, const gchar * url,
   if (src == NULL || depay == NULL || sink == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
         "missing element: %s", src == NULL ? element : depay == NULL ?
-        "rtph264depay" : "fakesink");
+        depayloader : "fakesink");
     goto fail;
   }
 
@@ -29,12 +37,13 @@ rr_bench_pipeline_new (const gchar * element, const gchar * url,
   gst_util_set_object_arg (G_OBJECT (src), "protocols", protocols);
   if (g_object_class_find_property (klass, "depayload") != NULL)
     g_object_set (src, "depayload", FALSE, NULL);
-  g_object_set (sink, "sync", FALSE, NULL);
+  /* no GstSample kept per buffer */
+  g_object_set (sink, "sync", FALSE, "enable-last-sample", FALSE, NULL);
 
   gst_bin_add_many (GST_BIN (pipeline), src, depay, sink, NULL);
   if (!gst_element_link (depay, sink)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-        "could not link rtph264depay to fakesink");
+        "could not link %s to fakesink", depayloader);
     gst_object_unref (pipeline);
     return NULL;
   }

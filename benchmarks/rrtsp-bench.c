@@ -5,7 +5,11 @@
  *   rrtsp-bench [--element rtspsrc|resilientrtspsrc] [--protocols udp|tcp]
  *       [--streams N] [--duration D] [--warmup W] [--latency MS]
  *       [--start-timeout S] [--watch-pid PID …] [--thread-names]
- *       [--set PROP=VALUE …] URL [URL …]
+ *       [--no-depay] [--set PROP=VALUE …] URL [URL …]
+ *
+ * --no-depay puts identity where rtph264depay would be, to measure the
+ * source alone (with --count-allocs in run.sh: the source's allocations);
+ * "buffers" then counts RTP packets.
  *
  * --set sets further properties of the source (tls-validation-flags=0,
  * proxy=…), as gst-launch-1.0 would parse them. With several URLs the
@@ -66,12 +70,17 @@
  *                      sources' stats (interleaved-bytes-shared and
  *                      -copied; whole run); "-" for elements without them
  *                      or with no interleaved bytes (UDP)
+ *   allocs_per_packet  calls to malloc & co. in the whole process in the
+ *                      window per RTP packet (win_packets), depayloader and
+ *                      sink included; only with the alloc-count library
+ *                      preloaded (run.sh --count-allocs), "-" otherwise
  *   watch_cpu_pct      CPU of the --watch-pid processes (e.g. the servers) in
  *                      the window, summed, % of one CPU; "-" without any
  *   sys_busy_pct       the whole machine's busy time in the window, % of all
  *                      its CPUs (/proc/stat), to see other load
  *
- * The line "window-open" goes to stderr when the window opens.
+ * The lines "window-open" and "window-closed" go to stderr when the window
+ * opens and closes.
  * --teardown-sample N sets only the first N pipelines to NULL after the
  * measurements, one after the other, prints "teardown: … (mean X ms, max
  * Y ms)" on stderr and exits without stopping the others (closing 1,000
@@ -94,6 +103,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <dlfcn.h>
 
 /* a stream counts as stalled after this long without RTP in the window */
 #define STALL_MS 1000
@@ -154,6 +164,9 @@ struct _Bench
   guint start_timeout_id;
   /* the window's start and end (main thread) */
   gint64 win_start_us, win_end_us;
+  /* rrtsp_alloc_count() of a preloaded alloc-count library, or NULL */
+    guint64 (*alloc_count) (void);
+  guint64 allocs_start, allocs_end;
   gdouble win_cpu_start, win_cpu_end;
   glong ctxsw_start, ctxsw_end;
   guint64 watch_start, watch_end;       /* clock ticks of the watched pids */
@@ -625,6 +638,8 @@ stop_cb (gpointer user_data)
   g_atomic_int_set (&bench->window, WINDOW_CLOSED);
   bench->win_end_us = g_get_monotonic_time ();
   bench->win_cpu_end = cpu_seconds ();
+  if (bench->alloc_count)
+    bench->allocs_end = bench->alloc_count ();
   bench->ctxsw_end = context_switches ();
   bench->watch_end = watched_ticks (bench);
   system_ticks (&bench->sys_busy_end, &bench->sys_total_end);
@@ -632,6 +647,8 @@ stop_cb (gpointer user_data)
   bench->threads_end = count_threads ();
   bench->fds_end = count_fds ();
   jitterbuffer_totals (bench, &bench->jb_lost_end, &bench->jb_late_end);
+  /* for scripts that profile the window */
+  g_printerr ("window-closed\n");
   if (bench->thread_names) {
     gchar *names = thread_names ();
 
@@ -650,6 +667,8 @@ open_window_cb (gpointer user_data)
   bench->warmup_id = 0;
   bench->win_start_us = g_get_monotonic_time ();
   bench->win_cpu_start = cpu_seconds ();
+  if (bench->alloc_count)
+    bench->allocs_start = bench->alloc_count ();
   bench->ctxsw_start = context_switches ();
   bench->watch_start = watched_ticks (bench);
   system_ticks (&bench->sys_busy_start, &bench->sys_total_start);
@@ -809,7 +828,7 @@ main (int argc, char **argv)
   gint n_streams = 1, duration = 10, latency = 200, warmup = 0;
   gint start_timeout = 60, teardown_sample = 0;
   gdouble teardown_sum = 0, teardown_max = 0;
-  gboolean names = FALSE;
+  gboolean names = FALSE, no_depay = FALSE;
   GOptionEntry entries[] = {
     {"element", 'e', 0, G_OPTION_ARG_STRING, &element,
         "Source element (default: rtspsrc)", "NAME"},
@@ -832,6 +851,8 @@ main (int argc, char **argv)
     {"teardown-sample", 0, 0, G_OPTION_ARG_INT, &teardown_sample,
         "Stop only the first N pipelines at the end, timed, then exit "
           "(default: stop all, untimed)", "N"},
+    {"no-depay", 0, 0, G_OPTION_ARG_NONE, &no_depay,
+        "identity instead of rtph264depay: measure the source alone", NULL},
     {"thread-names", 0, 0, G_OPTION_ARG_NONE, &names,
         "Print the threads grouped by name at the window's end", NULL},
     {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &props,
@@ -849,7 +870,7 @@ main (int argc, char **argv)
   guint64 jb_lost, jb_late;
   gint gap_max = 0, end_ms;
   gboolean have_el = TRUE, have_zc = TRUE;
-  gchar *watch_pct, *busy_pct, *el_text, *zc_text;
+  gchar *watch_pct, *busy_pct, *el_text, *zc_text, *allocs_text;
   gint ret = 0;
 
   report_signals ();
@@ -885,9 +906,13 @@ main (int argc, char **argv)
 
   bench.loop = g_main_loop_new (NULL, FALSE);
   bench.n_streams = n_streams;
+  bench.alloc_count = (guint64 (*)(void)) dlsym (RTLD_DEFAULT,
+      "rrtsp_alloc_count");
   bench.duration_s = duration;
   bench.warmup_s = warmup;
   bench.thread_names = names;
+  if (no_depay)
+    rr_bench_pipeline_set_depayloader ("identity");
   bench.t0 = g_get_monotonic_time ();
   bench.streams = g_new0 (Stream, n_streams);
   g_mutex_init (&bench.jb_lock);
@@ -1011,6 +1036,9 @@ main (int argc, char **argv)
           bench.sys_total_start)) : g_strdup ("-");
   el_text = have_el ? g_strdup_printf ("%" G_GINT64_FORMAT, el_sum) :
       g_strdup ("-");
+  allocs_text = bench.alloc_count && win_packets > 0 ?
+      g_strdup_printf ("%.2f", (gdouble) (bench.allocs_end -
+          bench.allocs_start) / win_packets) : g_strdup ("-");
   zc_text = have_zc && zc_shared + zc_copied > 0 ?
       g_strdup_printf ("%.2f", 100.0 * zc_shared / (zc_shared + zc_copied)) :
       g_strdup ("-");
@@ -1039,13 +1067,15 @@ main (int argc, char **argv)
           win_lost) : 0.0);
   printf ("alive_end=%u stalled=%u gap_ms_max=%d jb_lost=%" G_GUINT64_FORMAT
       " jb_late=%" G_GUINT64_FORMAT " el_lost=%s zero_copy_pct=%s "
-      "watch_cpu_pct=%s sys_busy_pct=%s\n", alive, stalled, gap_max, jb_lost,
-      jb_late, el_text, zc_text, watch_pct, busy_pct);
+      "allocs_per_packet=%s watch_cpu_pct=%s sys_busy_pct=%s\n", alive,
+      stalled, gap_max, jb_lost, jb_late, el_text, zc_text, allocs_text,
+      watch_pct, busy_pct);
   fflush (stdout);
   g_free (watch_pct);
   g_free (busy_pct);
   g_free (el_text);
   g_free (zc_text);
+  g_free (allocs_text);
   if (n_depay < bench.n_streams || bench.n_errors > 0 || !bench.running)
     ret = 1;
 

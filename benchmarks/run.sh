@@ -8,7 +8,7 @@
 #   benchmarks/run.sh [--duration S] [--streams "1 100"] [--protocols "udp tcp"]
 #                     [--ours "rtp-manager=rtpbin rtp-manager=builtin"]
 #                     [--bitrate KBPS [--size WxH]] [--builddir DIR] [--url URL]
-#                     [--no-build]
+#                     [--no-build] [--count-allocs]
 #
 # --ours lists our configurations, each PROP=VALUE[,PROP=VALUE…] ("-": the
 # defaults). Without --url it starts one bundled test server (video only)
@@ -16,6 +16,13 @@
 # generator (one shared H.264 encoder at KBPS, e.g. 2000 for the issue's
 # 2 Mbit/s goal; at 320x240 x264 tops out near 1 Mbit/s, so give it a
 # larger picture with --size, e.g. 1280x720).
+#
+# --count-allocs measures the sources alone (rrtsp-bench --no-depay:
+# SOURCE ! identity ! fakesink), preloads build/benchmarks/
+# librrtsp-alloc-count.so with G_SLICE=always-malloc, and adds the
+# allocations per RTP packet of the whole process to the table. Allocation
+# is slower then, and nothing is depayloaded: read that run's CPU figures
+# as such.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +37,7 @@ build=1
 ours_configs="rtp-manager=rtpbin rtp-manager=builtin"
 bitrate=
 size=
+count_allocs=0
 
 usage () {
   sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -47,6 +55,7 @@ while [ $# -gt 0 ]; do
     --bitrate) bitrate=${2:?}; shift 2 ;;
     --size) size=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
+    --count-allocs) count_allocs=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage ;;
   esac
@@ -61,6 +70,13 @@ if [ "$build" = 1 ]; then
 fi
 
 bench="$builddir/benchmarks/rrtsp-bench"
+bench_env=()
+bench_args=()
+if [ "$count_allocs" = 1 ]; then
+  bench_env=(env "LD_PRELOAD=$builddir/benchmarks/librrtsp-alloc-count.so"
+    G_SLICE=always-malloc)
+  bench_args=(--no-depay)
+fi
 server="$builddir/tests/server/resilientrtsp-test-server"
 export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 
@@ -129,8 +145,8 @@ for n in $streams; do
           IFS=, read -ra props <<<"${el#*:}"
           for prop in "${props[@]}"; do sets+=(--set "$prop"); done ;;
       esac
-      line=$(timeout $((duration + 150)) "$bench" --element "${el%%:*}" \
-        "${sets[@]}" --protocols "$proto" --streams "$n" \
+      line=$(timeout $((duration + 150)) "${bench_env[@]}" "$bench" --element "${el%%:*}" \
+        "${sets[@]}" ${bench_args[@]+"${bench_args[@]}"} --protocols "$proto" --streams "$n" \
         --duration "$duration" "$url" 2>"$tmp/bench.err") || {
         echo "  $el exited non-zero; stderr tail:" >&2
         tail -5 "$tmp/bench.err" >&2
@@ -141,6 +157,12 @@ for n in $streams; do
   done
 done
 
+allocs_head=
+allocs_rule=
+if [ "$count_allocs" = 1 ]; then
+  allocs_head=" allocs/packet rtspsrc | allocs/packet ours |"
+  allocs_rule="---:|---:|"
+fi
 out="$tmp/table.md"
 {
   echo "# resilientrtspsrc vs rtspsrc"
@@ -154,10 +176,11 @@ out="$tmp/table.md"
   echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
     "TTFP: mean ms from PLAYING to the first depayloaded buffer;" \
     "zero-copy: interleaved payload bytes pushed without a copy (TCP; '-' over UDP)." \
+    "${allocs_head:+allocs/packet: malloc & co. calls of the whole process per RTP packet in the window (G_SLICE=always-malloc, so CPU is higher than in a normal run; sources alone: SOURCE ! identity ! fakesink, so TTFP is to the first RTP packet).}" \
     "Ratios are ours/rtspsrc (lower is better)."
   echo
-  echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours | zero-copy % ours |"
-  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours | zero-copy % ours |${allocs_head}"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${allocs_rule}"
   for n in $streams; do
     for proto in $protocols; do
       for ours in "${elements[@]:1}"; do
@@ -170,7 +193,8 @@ out="$tmp/table.md"
         "| $(kv "$a" peak_rss_mb) | $(kv "$b" peak_rss_mb) | $(ratio "$(kv "$b" peak_rss_mb)" "$(kv "$a" peak_rss_mb)")" \
         "| $(kv "$a" threads_max) | $(kv "$b" threads_max) | $(ratio "$(kv "$b" threads_max)" "$(kv "$a" threads_max)")" \
         "| $(kv "$a" ttfp_depay_ms_mean) | $(kv "$b" ttfp_depay_ms_mean)" \
-        "| $(kv "$a" started) / $(kv "$b" started) | $(kv "$b" zero_copy_pct) |"
+        "| $(kv "$a" started) / $(kv "$b" started) | $(kv "$b" zero_copy_pct) |" \
+        "${allocs_head:+$(kv "$a" allocs_per_packet) | $(kv "$b" allocs_per_packet) |}"
       done
     done
   done
