@@ -432,7 +432,7 @@ latch_offset (GstResilientJitter * jitter, GstClockTime pts)
 
 static void
 release_buffer (GstResilientJitter * jitter, GstBuffer * buf, gint64 seq,
-    GQueue * out)
+    GstQueueArray * out)
 {
   latch_offset (jitter, GST_BUFFER_PTS (buf));
   if (jitter->discont) {
@@ -448,7 +448,7 @@ release_buffer (GstResilientJitter * jitter, GstBuffer * buf, gint64 seq,
   history_shift (jitter, seq + 1 - jitter->next_seq, TRUE);
   jitter->next_seq = seq + 1;
   jitter->totals.released++;
-  g_queue_push_tail (out, buf);
+  gst_queue_array_push_tail (out, buf);
 }
 
 /* first_held after the held packet it named was released */
@@ -465,7 +465,7 @@ find_first_held (GstResilientJitter * jitter)
 /* Releases the held packets from next_seq on, in order, up to the next
  * missing one. */
 static void
-release_ready (GstResilientJitter * jitter, GQueue * out)
+release_ready (GstResilientJitter * jitter, GstQueueArray * out)
 {
   while (jitter->held > 0 && jitter->first_held == jitter->next_seq) {
     GstBuffer **slot = &SLOT (jitter, jitter->next_seq);
@@ -497,7 +497,7 @@ estimate_pts (GstResilientJitter * jitter, gint64 seq, gint64 upper_seq,
  * MAX_LOST_EVENTS: beyond that the last event covers all the rest). */
 static void
 declare_lost (GstResilientJitter * jitter, gint64 from, gint64 to,
-    gint64 upper_seq, GstClockTime upper_pts, GQueue * out)
+    gint64 upper_seq, GstClockTime upper_pts, GstQueueArray * out)
 {
   gint64 n = to - from, i, events;
 
@@ -527,7 +527,7 @@ declare_lost (GstResilientJitter * jitter, gint64 from, gint64 to,
             "timestamp", G_TYPE_UINT64, start_pts + jitter->applied_offset,
             "duration", G_TYPE_UINT64, end_pts - start_pts,
             "retry", G_TYPE_UINT, 0, NULL));
-    g_queue_push_tail (out, event);
+    gst_queue_array_push_tail (out, event);
   }
 
   history_shift (jitter, n, FALSE);
@@ -540,7 +540,7 @@ declare_lost (GstResilientJitter * jitter, gint64 from, gint64 to,
  * when nothing is held. */
 static void
 lose_until (GstResilientJitter * jitter, gint64 limit, gint64 hint_seq,
-    GstClockTime hint_pts, GQueue * out)
+    GstClockTime hint_pts, GstQueueArray * out)
 {
   while (jitter->next_seq < limit) {
     gint64 end = limit, upper_seq = hint_seq;
@@ -570,7 +570,7 @@ held_deadline (GstResilientJitter * jitter, GstBuffer * buf)
 
 /* Releases everything held; gaps between held packets are declared lost. */
 static void
-flush_held (GstResilientJitter * jitter, GQueue * out)
+flush_held (GstResilientJitter * jitter, GstQueueArray * out)
 {
   while (jitter->held > 0)
     lose_until (jitter, jitter->first_held, 0, 0, out);
@@ -622,7 +622,7 @@ parse (GstBuffer * buf, guint16 * seq, guint32 * rtptime, guint32 * ssrc)
  * timed, then released or held. Returns RELEASED or HELD. */
 static GstResilientJitterVerdict
 accept (GstResilientJitter * jitter, GstBuffer * buf, gint64 seq,
-    guint32 rtptime, GstClockTime arrival, GQueue * out)
+    guint32 rtptime, GstClockTime arrival, GstQueueArray * out)
 {
   gboolean advances = seq > jitter->ext_max;
   GstClockTime pts;
@@ -679,7 +679,7 @@ accept (GstResilientJitter * jitter, GstBuffer * buf, gint64 seq,
  * what was held first. */
 static void
 restart (GstResilientJitter * jitter, GstBuffer * buf, guint32 ssrc,
-    guint16 seq, guint32 rtptime, GstClockTime arrival, GQueue * out)
+    guint16 seq, guint32 rtptime, GstClockTime arrival, GstQueueArray * out)
 {
   if (jitter->started) {
     GST_DEBUG ("SSRC %08x #%u: restart with SSRC %08x #%u", jitter->ssrc,
@@ -708,7 +708,7 @@ restart (GstResilientJitter * jitter, GstBuffer * buf, guint32 ssrc,
 
 GstResilientJitterVerdict
 gst_resilient_jitter_push (GstResilientJitter * jitter, GstBuffer * buf,
-    GstClockTime arrival, GQueue * out)
+    GstClockTime arrival, GstQueueArray * out)
 {
   guint16 seq16;
   guint32 rtptime, ssrc;
@@ -806,7 +806,7 @@ late:
 
 void
 gst_resilient_jitter_advance (GstResilientJitter * jitter, GstClockTime now,
-    GQueue * out)
+    GstQueueArray * out)
 {
   g_return_if_fail (jitter != NULL);
   g_return_if_fail (out != NULL);
@@ -827,7 +827,7 @@ gst_resilient_jitter_next_deadline (GstResilientJitter * jitter)
 }
 
 void
-gst_resilient_jitter_drain (GstResilientJitter * jitter, GQueue * out)
+gst_resilient_jitter_drain (GstResilientJitter * jitter, GstQueueArray * out)
 {
   g_return_if_fail (jitter != NULL);
   g_return_if_fail (out != NULL);

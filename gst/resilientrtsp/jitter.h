@@ -4,7 +4,7 @@
  * RFC 3550 receiver counts. No pads, no threads, no clock, no locks: the
  * caller passes every packet with its arrival time and calls _advance()
  * when _next_deadline() has come; released packets and events are appended
- * to a GQueue the caller pushes downstream.
+ * to a GstQueueArray the caller keeps and pushes downstream.
  *
  * It replaces rtpbin's rtpjitterbuffer (and its two threads per stream) in
  * the built-in receive path (media.c, rtp-manager=builtin).
@@ -56,7 +56,8 @@
  * that restarted backwards): the stream restarts from the kept packet, both
  * are released, nothing is lost; else it is dropped (counted late then).
  *
- * Cost: no allocation per packet besides the GQueue link; an in-order
+ * Cost: no allocation per packet (the caller's GstQueueArray grows to the
+ * largest burst once); an in-order
  * packet is never stored. Held packets sit in a ring indexed by sequence
  * number that grows (by doubling, from 16 slots) as far as 2 × max_held
  * (at least 64) packets past the first missing one; a packet further ahead
@@ -69,6 +70,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/base/gstqueuearray.h>
 
 #include "rtcp.h"
 
@@ -148,12 +150,12 @@ G_GNUC_INTERNAL void gst_resilient_jitter_set_clock_rate (GstResilientJitter * j
  *   GstRTPPacketLost GstEvent), in the order to push them
  */
 G_GNUC_INTERNAL GstResilientJitterVerdict gst_resilient_jitter_push (GstResilientJitter * jitter,
-    GstBuffer * buf, GstClockTime arrival, GQueue * out);
+    GstBuffer * buf, GstClockTime arrival, GstQueueArray * out);
 
 /* Releases what waited until @now (running time): gaps whose deadline
  * passed are declared lost. Appends to @out as _push() does. */
 G_GNUC_INTERNAL void gst_resilient_jitter_advance (GstResilientJitter * jitter,
-    GstClockTime now, GQueue * out);
+    GstClockTime now, GstQueueArray * out);
 
 /* The running time at which _advance() will release something,
  * GST_CLOCK_TIME_NONE when nothing is held. */
@@ -161,7 +163,7 @@ G_GNUC_INTERNAL GstClockTime gst_resilient_jitter_next_deadline (GstResilientJit
 
 /* Releases everything held at once (gaps declared lost, as at a deadline):
  * at the end of a stream or before a new PLAY. Appends to @out. */
-G_GNUC_INTERNAL void gst_resilient_jitter_drain (GstResilientJitter * jitter, GQueue * out);
+G_GNUC_INTERNAL void gst_resilient_jitter_drain (GstResilientJitter * jitter, GstQueueArray * out);
 
 /* A new PLAY (sequence numbers and timestamps jump): what is held is
  * dropped, the next packet restarts counting and timing (its verdict is

@@ -101,21 +101,21 @@ output (MediaStream * stream, GstMiniObject * item)
   if (stream->attached)
     gst_resilient_outlet_queue (stream->outlet, item);
   else
-    g_queue_push_tail (&stream->pending, item);
+    gst_queue_array_push_tail (stream->pending, item);
 }
 
 static void
-output_many (MediaStream * stream, GQueue * items)
+output_many (MediaStream * stream, GstQueueArray * items)
 {
-  if (g_queue_is_empty (items))
+  if (gst_queue_array_is_empty (items))
     return;
   if (stream->attached) {
     gst_resilient_outlet_queue_many (stream->outlet, items);
   } else {
     GstMiniObject *item;
 
-    while ((item = g_queue_pop_head (items)))
-      g_queue_push_tail (&stream->pending, item);
+    while ((item = gst_queue_array_pop_head (items)))
+      gst_queue_array_push_tail (stream->pending, item);
   }
 }
 
@@ -129,7 +129,7 @@ reschedule (MediaStream * stream, GstClockTime now, gint64 now_us)
   GstClockTime deadline;
   gint64 when = 0;
 
-  if (!stream->attached && !g_queue_is_empty (&stream->pending)) {
+  if (!stream->attached && !gst_queue_array_is_empty (stream->pending)) {
     when = now_us;
   } else {
     deadline = gst_resilient_jitter_next_deadline (stream->jitter);
@@ -236,7 +236,6 @@ gst_resilient_media_builtin_push (GstResilientMedia * media,
     MediaStream * stream, gboolean is_rtcp, GstBuffer * buf,
     GstClockTime arrival)
 {
-  GQueue out = G_QUEUE_INIT;
   GstCaps *caps = NULL;
   gint64 now_us = g_get_monotonic_time ();
   guint8 b1;
@@ -298,10 +297,10 @@ gst_resilient_media_builtin_push (GstResilientMedia * media,
     output (stream, GST_MINI_OBJECT_CAST (buf));
   } else {
     /* a restart re-times the stream: its d waits for the next SR */
-    if (gst_resilient_jitter_push (stream->jitter, buf, arrival, &out) ==
-        GST_RESILIENT_JITTER_RESTARTED)
+    if (gst_resilient_jitter_push (stream->jitter, buf, arrival,
+            stream->released) == GST_RESILIENT_JITTER_RESTARTED)
       stream->have_sync_delta = FALSE;
-    output_many (stream, &out);
+    output_many (stream, stream->released);
   }
 
   if (stream->next_rr_us == 0 && media->settings.do_rtcp)
@@ -320,14 +319,13 @@ on_wake (GstResilientOutlet * outlet, gpointer user_data)
   GstResilientMedia *media = stream->media;
   GstClockTime now;
   gint64 now_us;
-  GQueue out = G_QUEUE_INIT;
   GstBuffer *rr = NULL;
   gboolean attach;
 
   g_mutex_lock (&media->lock);
   stream->wakeup_us = 0;
   attach = !stream->attached && !media->shutting_down &&
-      !g_queue_is_empty (&stream->pending);
+      !gst_queue_array_is_empty (stream->pending);
   g_mutex_unlock (&media->lock);
 
   /* links, and may query the peer's caps: not under the lock */
@@ -340,11 +338,11 @@ on_wake (GstResilientOutlet * outlet, gpointer user_data)
   g_mutex_lock (&media->lock);
   if (attach) {
     stream->attached = TRUE;
-    gst_resilient_outlet_queue_many (stream->outlet, &stream->pending);
+    gst_resilient_outlet_queue_many (stream->outlet, stream->pending);
   }
   if (GST_CLOCK_TIME_IS_VALID (now)) {
-    gst_resilient_jitter_advance (stream->jitter, now, &out);
-    output_many (stream, &out);
+    gst_resilient_jitter_advance (stream->jitter, now, stream->released);
+    output_many (stream, stream->released);
   }
   if (stream->next_rr_us > 0 && now_us >= stream->next_rr_us &&
       !media->shutting_down) {
@@ -425,7 +423,8 @@ gst_resilient_media_builtin_stream_init (GstResilientMedia * media,
   stream->jitter = gst_resilient_jitter_new (&js, caps_clock_rate
       (stream->caps));
   stream->current_pt = -1;
-  g_queue_init (&stream->pending);
+  stream->pending = gst_queue_array_new (16);
+  stream->released = gst_queue_array_new (64);
   stream->our_ssrc = g_random_int ();
   stream->cname = g_strdup_printf ("user%u@host-%x", g_random_int (),
       g_random_int ());
@@ -455,7 +454,12 @@ gst_resilient_media_builtin_stream_clear (MediaStream * stream)
   }
   gst_object_unref (stream->rtp_out);
   stream->rtp_out = NULL;
-  g_queue_clear_full (&stream->pending, (GDestroyNotify) gst_mini_object_unref);
+  gst_queue_array_free (stream->released);      /* empty between calls */
+  stream->released = NULL;
+  while (!gst_queue_array_is_empty (stream->pending))
+    gst_mini_object_unref (gst_queue_array_pop_head (stream->pending));
+  gst_queue_array_free (stream->pending);
+  stream->pending = NULL;
   gst_resilient_jitter_free (stream->jitter);
   stream->jitter = NULL;
   g_free (stream->cname);

@@ -51,7 +51,9 @@ typedef struct
   GstResilientOutlet *outlet;
   GstResilientJitter *jitter;   /* media->lock */
   gboolean attached;            /* media->lock: rtp_out linked downstream */
-  GQueue pending;               /* media->lock: items output before that */
+  GstQueueArray *pending;       /* media->lock: items output before that */
+  GstQueueArray *released;      /* media->lock: what the jitterbuffer just
+                                 * released (kept: no allocation per packet) */
   gint current_pt;              /* media->lock: of the caps pushed, -1 */
   guint32 our_ssrc;
   gchar *cname;

@@ -822,7 +822,7 @@ gst_resilient_outlet_queue (GstResilientOutlet * o, GstMiniObject * item)
 }
 
 void
-gst_resilient_outlet_queue_many (GstResilientOutlet * o, GQueue * items)
+gst_resilient_outlet_queue_many (GstResilientOutlet * o, GstQueueArray * items)
 {
   OutletPool *pool;
   GstMiniObject *item;
@@ -830,16 +830,17 @@ gst_resilient_outlet_queue_many (GstResilientOutlet * o, GQueue * items)
   g_return_if_fail (o != NULL);
   g_return_if_fail (items != NULL);
 
-  if (g_queue_is_empty (items))
+  if (gst_queue_array_is_empty (items))
     return;
   pool = o->pool;
   g_mutex_lock (&pool->lock);
   if (G_UNLIKELY (o->freeing)) {
     g_mutex_unlock (&pool->lock);
-    g_queue_clear_full (items, (GDestroyNotify) gst_mini_object_unref);
+    while ((item = gst_queue_array_pop_head (items)) != NULL)
+      gst_mini_object_unref (item);
     return;
   }
-  while ((item = g_queue_pop_head (items)) != NULL)
+  while ((item = gst_queue_array_pop_head (items)) != NULL)
     gst_queue_array_push_tail (o->items, item);
   outlet_make_ready (pool, o);
   pool_kick (pool);

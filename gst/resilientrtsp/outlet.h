@@ -45,6 +45,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/base/gstqueuearray.h>
 
 G_BEGIN_DECLS
 
@@ -105,9 +106,10 @@ G_GNUC_INTERNAL void gst_resilient_outlet_free (GstResilientOutlet * outlet);
 G_GNUC_INTERNAL void gst_resilient_outlet_queue (GstResilientOutlet * outlet,
     GstMiniObject * item);
 
-/* Queues every item of @items in order and empties it. */
+/* Queues every item of @items in order and empties it (keeping its
+ * storage, so a caller that reuses it allocates nothing per item). */
 G_GNUC_INTERNAL void gst_resilient_outlet_queue_many (GstResilientOutlet * outlet,
-    GQueue * items);
+    GstQueueArray * items);
 
 /* Drops what is queued and not yet being pushed (a flush): a push in
  * progress completes, nothing queued before the call is pushed after it

@@ -17,7 +17,23 @@
 #define MS GST_MSECOND
 
 /* what the jitterbuffer released, in order */
-static GQueue out = G_QUEUE_INIT;
+static GstQueueArray *out;
+
+/* a fresh output queue per test (checked fixture) */
+static void
+out_setup (void)
+{
+  out = gst_queue_array_new (16);
+}
+
+static void
+out_teardown (void)
+{
+  while (!gst_queue_array_is_empty (out))
+    gst_mini_object_unref (gst_queue_array_pop_head (out));
+  gst_queue_array_free (out);
+  out = NULL;
+}
 
 static GstResilientJitter *
 jitter_new (GstClockTime latency, GstClockTime margin, gboolean do_lost,
@@ -52,7 +68,7 @@ push (GstResilientJitter * jitter, guint16 seq, guint32 rtptime,
     GstClockTime arrival)
 {
   return gst_resilient_jitter_push (jitter, make_packet (SSRC, seq, rtptime),
-      arrival, &out);
+      arrival, out);
 }
 
 static guint16
@@ -72,7 +88,7 @@ buffer_seq (GstBuffer * buf)
 static GstBuffer *
 pop_buffer_ref (guint16 seq, gboolean discont)
 {
-  GstMiniObject *item = g_queue_pop_head (&out);
+  GstMiniObject *item = gst_queue_array_pop_head (out);
 
   fail_unless (item != NULL, "expected packet %u, nothing released", seq);
   fail_unless (GST_IS_BUFFER (item), "expected packet %u, got an event", seq);
@@ -95,7 +111,7 @@ pop_buffer (guint16 seq, gboolean discont)
 static void
 pop_lost (guint16 seq, GstClockTime timestamp, GstClockTime duration)
 {
-  GstMiniObject *item = g_queue_pop_head (&out);
+  GstMiniObject *item = gst_queue_array_pop_head (out);
   const GstStructure *s;
   guint seqnum, retry;
   guint64 ts, dur;
@@ -122,7 +138,7 @@ pop_lost (guint16 seq, GstClockTime timestamp, GstClockTime duration)
 static void
 expect_nothing (void)
 {
-  GstMiniObject *item = g_queue_peek_head (&out);
+  GstMiniObject *item = gst_queue_array_peek_head (out);
 
   fail_unless (item == NULL, "unexpected %s",
       item ? (GST_IS_BUFFER (item) ? "packet" : "event") : "");
@@ -131,7 +147,8 @@ expect_nothing (void)
 static void
 clear_out (void)
 {
-  g_queue_clear_full (&out, (GDestroyNotify) gst_mini_object_unref);
+  while (!gst_queue_array_is_empty (out))
+    gst_mini_object_unref (gst_queue_array_pop_head (out));
 }
 
 static GstResilientJitterTotals
@@ -292,9 +309,9 @@ GST_START_TEST (test_late)
       GST_RESILIENT_JITTER_HELD);
   deadline = gst_resilient_jitter_next_deadline (jitter);
   fail_unless_equals_uint64 (deadline, AT (3) + 190 * MS);
-  gst_resilient_jitter_advance (jitter, deadline - 1, &out);
+  gst_resilient_jitter_advance (jitter, deadline - 1, out);
   expect_nothing ();
-  gst_resilient_jitter_advance (jitter, deadline, &out);
+  gst_resilient_jitter_advance (jitter, deadline, out);
   pop_lost (2, AT (2), 20 * MS);
   pop_buffer (3, TRUE);
   expect_nothing ();
@@ -325,7 +342,7 @@ GST_START_TEST (test_late)
    * are late, even two consecutive ones (no restart) */
   fail_unless_equals_int (push (jitter, 300, TS (300), AT (300)),
       GST_RESILIENT_JITTER_HELD);
-  gst_resilient_jitter_drain (jitter, &out);
+  gst_resilient_jitter_drain (jitter, out);
   for (i = 5; i < 104; i++)
     pop_lost (i, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
   pop_lost (104, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
@@ -362,7 +379,7 @@ GST_START_TEST (test_lost_events)
       GST_RESILIENT_JITTER_HELD);
   deadline = gst_resilient_jitter_next_deadline (jitter);
   fail_unless_equals_uint64 (deadline, AT (4) + 180 * MS);
-  gst_resilient_jitter_advance (jitter, deadline, &out);
+  gst_resilient_jitter_advance (jitter, deadline, out);
   /* timestamps on the line between the neighbours */
   pop_lost (11, AT (1), 20 * MS);
   pop_lost (12, AT (2), 20 * MS);
@@ -375,7 +392,7 @@ GST_START_TEST (test_lost_events)
   /* 150 missing (16 … 165): 99 events, then one for the other 51 */
   fail_unless_equals_int (push (jitter, 166, TS (156), AT (156)),
       GST_RESILIENT_JITTER_HELD);
-  gst_resilient_jitter_advance (jitter, AT (156) + 180 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (156) + 180 * MS, out);
   for (i = 0; i < 99; i++)
     pop_lost (16 + i, AT (6 + i), 20 * MS);
   pop_lost (115, AT (105), 51 * 20 * MS);
@@ -388,7 +405,7 @@ GST_START_TEST (test_lost_events)
   jitter = jitter_new (200 * MS, 20 * MS, FALSE, 0, 90000);
   push (jitter, 10, TS (0), AT (0));
   push (jitter, 13, TS (3), AT (3));
-  gst_resilient_jitter_advance (jitter, AT (3) + 180 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (3) + 180 * MS, out);
   pop_buffer (10, TRUE);
   pop_buffer (13, TRUE);
   expect_nothing ();
@@ -415,9 +432,9 @@ GST_START_TEST (test_deadline)
       GST_RESILIENT_JITTER_HELD);
   fail_unless_equals_uint64 (gst_resilient_jitter_next_deadline (jitter),
       AT (2) + 170 * MS);
-  gst_resilient_jitter_advance (jitter, AT (2) + 170 * MS - 1, &out);
+  gst_resilient_jitter_advance (jitter, AT (2) + 170 * MS - 1, out);
   expect_nothing ();
-  gst_resilient_jitter_advance (jitter, AT (2) + 170 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (2) + 170 * MS, out);
   pop_lost (2, AT (1), 20 * MS);
   pop_buffer (3, TRUE);
   expect_nothing ();
@@ -426,7 +443,7 @@ GST_START_TEST (test_deadline)
       AT (5) + 170 * MS);
   /* both deadlines passed at once: everything goes */
   push (jitter, 8, TS (7), AT (7));
-  gst_resilient_jitter_advance (jitter, AT (7) + 170 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (7) + 170 * MS, out);
   pop_lost (4, AT (3), 20 * MS);
   pop_lost (5, AT (4), 20 * MS);
   pop_buffer (6, TRUE);
@@ -441,10 +458,10 @@ GST_START_TEST (test_deadline)
   push (jitter, 3, TS (2), AT (2) + 300 * MS);
   fail_unless_equals_uint64 (gst_resilient_jitter_next_deadline (jitter),
       AT (2) + 300 * MS);
-  gst_resilient_jitter_advance (jitter, AT (2) + 300 * MS - 1, &out);
+  gst_resilient_jitter_advance (jitter, AT (2) + 300 * MS - 1, out);
   pop_buffer (1, TRUE);
   expect_nothing ();
-  gst_resilient_jitter_advance (jitter, AT (2) + 300 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (2) + 300 * MS, out);
   pop_lost (2, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
   pop_buffer (3, TRUE);
   expect_nothing ();
@@ -507,7 +524,7 @@ GST_START_TEST (test_max_held)
   for (i = 15; i < 113 - 63; i++)
     pop_lost (i, AT (i), 20 * MS);
   expect_nothing ();
-  gst_resilient_jitter_advance (jitter, AT (113) + 190 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (113) + 190 * MS, out);
   for (i = 113 - 63; i < 113; i++)
     pop_lost (i, AT (i), 20 * MS);
   pop_buffer (113, TRUE);
@@ -565,7 +582,7 @@ GST_START_TEST (test_wraparound)
   jitter = jitter_new (200 * MS, 10 * MS, TRUE, 0, 90000);
   push (jitter, 65534, TS (0), AT (0));
   push (jitter, 2, TS (4), AT (4));
-  gst_resilient_jitter_advance (jitter, AT (4) + 190 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (4) + 190 * MS, out);
   pop_buffer (65534, TRUE);
   pop_lost (65535, AT (1), 20 * MS);
   pop_lost (0, AT (2), 20 * MS);
@@ -595,7 +612,7 @@ GST_START_TEST (test_ssrc_change)
       GST_RESILIENT_JITTER_HELD);
   /* another SSRC, another sequence and time base */
   fail_unless_equals_int (gst_resilient_jitter_push (jitter,
-          make_packet (0xabcdef01, 1000, 123456), AT (5) + 3 * MS, &out),
+          make_packet (0xabcdef01, 1000, 123456), AT (5) + 3 * MS, out),
       GST_RESILIENT_JITTER_RESTARTED);
   /* what was held was released first */
   pop_lost (3, AT (3), 20 * MS);
@@ -615,7 +632,7 @@ GST_START_TEST (test_ssrc_change)
   /* timing starts again from the new source */
   fail_unless_equals_int (gst_resilient_jitter_push (jitter,
           make_packet (0xabcdef01, 1001, 123456 + 1800), AT (6) + 9 * MS,
-          &out), GST_RESILIENT_JITTER_RELEASED);
+          out), GST_RESILIENT_JITTER_RELEASED);
   buf = pop_buffer_ref (1001, FALSE);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), AT (6) + 3 * MS);
   gst_buffer_unref (buf);
@@ -642,7 +659,7 @@ GST_START_TEST (test_seq_jump)
   /* 2999 ahead: a gap */
   fail_unless_equals_int (push (jitter, 3 + 2999, TS (4), AT (4)),
       GST_RESILIENT_JITTER_HELD);
-  gst_resilient_jitter_drain (jitter, &out);
+  gst_resilient_jitter_drain (jitter, out);
   clear_out ();
   /* 3000 ahead: a restart at once */
   fail_unless_equals_int (push (jitter, 3002 + 3000, TS (5), AT (5)),
@@ -956,7 +973,7 @@ GST_START_TEST (test_counts)
   fail_unless_equals_uint64 (totals (jitter).jitter_ns, 8 * 125 * GST_USECOND);
 
   /* the counts start again at a restart, the totals are kept */
-  gst_resilient_jitter_advance (jitter, GST_SECOND, &out);
+  gst_resilient_jitter_advance (jitter, GST_SECOND, out);
   fail_unless_equals_uint64 (totals (jitter).lost, 1);
   fail_unless_equals_int (push (jitter, 6007, 0, GST_SECOND),
       GST_RESILIENT_JITTER_RESTARTED);
@@ -981,7 +998,7 @@ push_bytes (GstResilientJitter * jitter, const guint8 * data, gsize size)
 
   /* the jitterbuffer must drop its reference */
   gst_buffer_ref (buf);
-  verdict = gst_resilient_jitter_push (jitter, buf, AT (1), &out);
+  verdict = gst_resilient_jitter_push (jitter, buf, AT (1), out);
   fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), 1);
   gst_buffer_unref (buf);
   return verdict;
@@ -1001,7 +1018,7 @@ GST_START_TEST (test_invalid)
       GST_RESILIENT_JITTER_INVALID);
   empty = gst_buffer_new ();
   fail_unless_equals_int (gst_resilient_jitter_push (jitter, empty, AT (1),
-          &out), GST_RESILIENT_JITTER_INVALID);
+          out), GST_RESILIENT_JITTER_INVALID);
   /* version 1 */
   memcpy (bad, packet, sizeof (bad));
   bad[0] = 0x40;
@@ -1052,7 +1069,7 @@ GST_START_TEST (test_drain)
   GstResilientJitter *jitter = jitter_new (200 * MS, 10 * MS, TRUE, 0, 90000);
   GstResilientJitterTotals t;
 
-  gst_resilient_jitter_drain (jitter, &out);
+  gst_resilient_jitter_drain (jitter, out);
   expect_nothing ();
 
   push (jitter, 1, TS (1), AT (1));
@@ -1061,7 +1078,7 @@ GST_START_TEST (test_drain)
   push (jitter, 4, TS (4), AT (4));
   push (jitter, 7, TS (7), AT (7));
   expect_nothing ();
-  gst_resilient_jitter_drain (jitter, &out);
+  gst_resilient_jitter_drain (jitter, out);
   pop_lost (2, AT (2), 20 * MS);
   pop_buffer (3, TRUE);
   pop_buffer (4, FALSE);
@@ -1107,7 +1124,7 @@ GST_START_TEST (test_reset)
     buf = make_packet (SSRC, 3 + i, TS (3 + i));
     gst_mini_object_weak_ref (GST_MINI_OBJECT (buf), count_freed, &freed);
     fail_unless_equals_int (gst_resilient_jitter_push (jitter, buf,
-            AT (3 + i), &out), GST_RESILIENT_JITTER_HELD);
+            AT (3 + i), out), GST_RESILIENT_JITTER_HELD);
   }
   fail_unless_equals_int (freed, 0);
   gst_resilient_jitter_reset (jitter);
@@ -1186,9 +1203,9 @@ GST_START_TEST (test_ts_offset)
       GST_RESILIENT_JITTER_HELD);
   fail_unless_equals_uint64 (gst_resilient_jitter_next_deadline (jitter),
       AT (9) + 190 * MS);
-  gst_resilient_jitter_advance (jitter, AT (9) + 190 * MS - 1, &out);
+  gst_resilient_jitter_advance (jitter, AT (9) + 190 * MS - 1, out);
   expect_nothing ();
-  gst_resilient_jitter_advance (jitter, AT (9) + 190 * MS, &out);
+  gst_resilient_jitter_advance (jitter, AT (9) + 190 * MS, out);
   pop_lost (9, AT (8) + 200 * MS, 20 * MS);
   pop_timed (10, TRUE, AT (9) + 200 * MS, AT (9) + 200 * MS);
   expect_nothing ();
@@ -1233,7 +1250,7 @@ GST_START_TEST (test_ts_offset)
   /* a decrease right at a restart (a new SSRC): at once too */
   gst_resilient_jitter_set_ts_offset (jitter, 50 * MS);
   fail_unless_equals_int (gst_resilient_jitter_push (jitter,
-          make_packet (SSRC + 1, 7, 999), 11 * GST_SECOND, &out),
+          make_packet (SSRC + 1, 7, 999), 11 * GST_SECOND, out),
       GST_RESILIENT_JITTER_RESTARTED);
   pop_timed (7, TRUE, 11 * GST_SECOND + 50 * MS, 11 * GST_SECOND + 50 * MS);
   expect_nothing ();
@@ -1336,6 +1353,8 @@ jitter_suite (void)
 {
   Suite *s = suite_create ("jitter");
   TCase *tc = tcase_create ("general");
+
+  tcase_add_checked_fixture (tc, out_setup, out_teardown);
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_in_order);

@@ -386,13 +386,14 @@ producer (gpointer data)
     o = st->turn++ % N_ORDER_OUTLETS;
     if (st->turn % 7 == 0) {
       /* a few at once */
-      GQueue q = G_QUEUE_INIT;
+      GstQueueArray *q = gst_queue_array_new (4);
       gint k;
 
       for (k = 0; k < 3; k++)
-        g_queue_push_tail (&q, buffer_new (st->next[o]++));
-      gst_resilient_outlet_queue_many (st->outlets[o], &q);
-      fail_unless (g_queue_is_empty (&q));
+        gst_queue_array_push_tail (q, buffer_new (st->next[o]++));
+      gst_resilient_outlet_queue_many (st->outlets[o], q);
+      fail_unless (gst_queue_array_is_empty (q));
+      gst_queue_array_free (q);
     } else {
       gst_resilient_outlet_queue (st->outlets[o],
           GST_MINI_OBJECT_CAST (buffer_new (st->next[o]++)));
@@ -473,12 +474,13 @@ strict_producer (gpointer data)
       break;
     }
     if (st->next % 5 == 0 && st->next + 2 < st->total) {
-      GQueue q = G_QUEUE_INIT;
+      GstQueueArray *q = gst_queue_array_new (4);
 
-      g_queue_push_tail (&q, buffer_new (st->next++));
-      g_queue_push_tail (&q, buffer_new (st->next++));
-      g_queue_push_tail (&q, buffer_new (st->next++));
-      gst_resilient_outlet_queue_many (st->outlet, &q);
+      gst_queue_array_push_tail (q, buffer_new (st->next++));
+      gst_queue_array_push_tail (q, buffer_new (st->next++));
+      gst_queue_array_push_tail (q, buffer_new (st->next++));
+      gst_resilient_outlet_queue_many (st->outlet, q);
+      gst_queue_array_free (q);
     } else {
       gst_resilient_outlet_queue (st->outlet,
           GST_MINI_OBJECT_CAST (buffer_new (st->next++)));
@@ -691,11 +693,12 @@ GST_START_TEST (test_clear_and_free_drop)
   /* what the thread took with the item it pushes now is dropped too */
   sink_block_next (s);
   {
-    GQueue q = G_QUEUE_INIT;
+    GstQueueArray *q = gst_queue_array_new (8);
 
     for (i = 10; i < 15; i++)
-      g_queue_push_tail (&q, tracked_buffer_new (i, &finalized));
-    gst_resilient_outlet_queue_many (o, &q);
+      gst_queue_array_push_tail (q, tracked_buffer_new (i, &finalized));
+    gst_resilient_outlet_queue_many (o, q);
+    gst_queue_array_free (q);
   }
   fail_unless (sink_wait_blocked (s));
   gst_resilient_outlet_clear (o);
@@ -1056,7 +1059,7 @@ GST_START_TEST (test_free_from_push)
 {
   Sink *s, *other;
   GstResilientOutlet *o, *keep;
-  GQueue q = G_QUEUE_INIT;
+  GstQueueArray *q = gst_queue_array_new (16);
   gint finalized = 0;
   guint i;
 
@@ -1073,8 +1076,9 @@ GST_START_TEST (test_free_from_push)
   /* all at once: the thread takes 1..9 with 0, they must not be pushed
    * once the outlet is freed */
   for (i = 0; i < 10; i++)
-    g_queue_push_tail (&q, tracked_buffer_new (i, &finalized));
-  gst_resilient_outlet_queue_many (o, &q);
+    gst_queue_array_push_tail (q, tracked_buffer_new (i, &finalized));
+  gst_resilient_outlet_queue_many (o, q);
+  gst_queue_array_free (q);
   fail_unless (sink_wait_blocked (s));
   sink_release (s);
   POLL_UNTIL (g_atomic_int_get (&finalized) == 10);

@@ -76,6 +76,7 @@ typedef struct
   guint32 rtptime;
   guint32 ssrc;
   GstClockTime now;
+  GstQueueArray *out;           /* what the jitterbuffer released */
 } State;
 
 static guint16
@@ -93,12 +94,12 @@ buffer_seq (GstBuffer * buf)
 
 /* Checks and frees what came out; returns how many buffers. */
 static guint
-check_out (State * st, GQueue * out)
+check_out (State * st, GstQueueArray * out)
 {
   GstMiniObject *item;
   guint buffers = 0;
 
-  while ((item = g_queue_pop_head (out))) {
+  while ((item = gst_queue_array_pop_head (out))) {
     if (GST_IS_BUFFER (item)) {
       GstBuffer *buf = GST_BUFFER (item);
       guint16 seq = buffer_seq (buf);
@@ -196,14 +197,13 @@ arrival_time (State * st, guint op, guint delta)
 static void
 push (State * st, GstBuffer * buf, GstClockTime arrival)
 {
-  GQueue out = G_QUEUE_INIT;
   GstResilientJitterTotals before, after;
   GstResilientJitterVerdict verdict;
   guint released;
 
   gst_resilient_jitter_get_totals (st->jitter, &before);
-  verdict = gst_resilient_jitter_push (st->jitter, buf, arrival, &out);
-  released = check_out (st, &out);
+  verdict = gst_resilient_jitter_push (st->jitter, buf, arrival, st->out);
+  released = check_out (st, st->out);
   gst_resilient_jitter_get_totals (st->jitter, &after);
   switch (verdict) {
     case GST_RESILIENT_JITTER_RELEASED:
@@ -256,6 +256,7 @@ LLVMFuzzerTestOneInput (const uint8_t * input, size_t input_size)
   settings.margin = margins[(cfg >> 3) & 3];
   settings.max_held = max_helds[(cfg >> 5) & 7];
   st.jitter = gst_resilient_jitter_new (&settings, rate);
+  st.out = gst_queue_array_new (16);
   st.do_lost = settings.do_lost;
   st.ssrc = 0x1000;
   st.seq = 1;
@@ -297,24 +298,22 @@ LLVMFuzzerTestOneInput (const uint8_t * input, size_t input_size)
         break;
       }
       case 5:{
-        GQueue out = G_QUEUE_INIT;
         GstClockTime deadline;
 
         st.now += (GstClockTime) read_u16 (&r) * GST_USECOND * 16;
-        gst_resilient_jitter_advance (st.jitter, st.now, &out);
-        check_out (&st, &out);
+        gst_resilient_jitter_advance (st.jitter, st.now, st.out);
+        check_out (&st, st.out);
         check_state (&st);
         deadline = gst_resilient_jitter_next_deadline (st.jitter);
         CHECK (deadline == GST_CLOCK_TIME_NONE || deadline > st.now);
         break;
       }
       case 6:{
-        GQueue out = G_QUEUE_INIT;
         GstResilientJitterTotals t;
 
         if (op & 0x08) {
-          gst_resilient_jitter_drain (st.jitter, &out);
-          check_out (&st, &out);
+          gst_resilient_jitter_drain (st.jitter, st.out);
+          check_out (&st, st.out);
           gst_resilient_jitter_get_totals (st.jitter, &t);
           CHECK (t.held == 0);
         } else if (op & 0x10) {
@@ -330,7 +329,6 @@ LLVMFuzzerTestOneInput (const uint8_t * input, size_t input_size)
         break;
       }
       case 7:{
-        GQueue out = G_QUEUE_INIT;
         GstClockTime deadline, next;
         GstResilientJitterTotals before, after;
 
@@ -338,9 +336,9 @@ LLVMFuzzerTestOneInput (const uint8_t * input, size_t input_size)
         if (deadline == GST_CLOCK_TIME_NONE)
           break;
         gst_resilient_jitter_get_totals (st.jitter, &before);
-        gst_resilient_jitter_advance (st.jitter, deadline, &out);
+        gst_resilient_jitter_advance (st.jitter, deadline, st.out);
         /* a deadline that came releases something */
-        CHECK (check_out (&st, &out) > 0);
+        CHECK (check_out (&st, st.out) > 0);
         gst_resilient_jitter_get_totals (st.jitter, &after);
         CHECK (after.held < before.held);
         next = gst_resilient_jitter_next_deadline (st.jitter);
@@ -356,12 +354,12 @@ LLVMFuzzerTestOneInput (const uint8_t * input, size_t input_size)
 
   /* the end of the stream */
   {
-    GQueue out = G_QUEUE_INIT;
 
-    gst_resilient_jitter_drain (st.jitter, &out);
-    check_out (&st, &out);
+    gst_resilient_jitter_drain (st.jitter, st.out);
+    check_out (&st, st.out);
     check_state (&st);
   }
   gst_resilient_jitter_free (st.jitter);
+  gst_queue_array_free (st.out);
   return 0;
 }
