@@ -80,6 +80,7 @@ struct _GstResilientConnection
   gsize block_fill;             /* end of the bytes read */
   gsize needed;                 /* last NEED_MORE @needed, 0 if unknown */
   gboolean head_copied;         /* the frame at block_start was moved from an older block */
+  gboolean plain_socket;        /* the stream is a GSocketConnection (no TLS, no tunnel) */
   gsize write_offset;           /* bytes of the head send item already written */
 
   GMutex lock;
@@ -411,6 +412,7 @@ read_once (GstResilientConnection * conn)
 {
   GError *error = NULL;
   gssize n;
+  gsize room;
 
   if (conn->block && conn->block_start == conn->block_fill
       && GST_MINI_OBJECT_REFCOUNT_VALUE (conn->block) == 1) {
@@ -421,9 +423,9 @@ read_once (GstResilientConnection * conn)
     ensure_block_space (conn);
   }
 
+  room = conn->block_size - conn->block_fill;
   n = g_pollable_input_stream_read_nonblocking (conn->input,
-      conn->block_data + conn->block_fill,
-      conn->block_size - conn->block_fill, NULL, &error);
+      conn->block_data + conn->block_fill, room, NULL, &error);
 
   if (n < 0) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -455,6 +457,12 @@ read_once (GstResilientConnection * conn)
     conn->block_size = conn->block_start = conn->block_fill = 0;
     return FALSE;
   }
+  /* a plain socket that gave less than asked for is drained: reading again
+   * would only fail with WOULD_BLOCK, a GError allocated per read; the
+   * source fires again when more comes. (Not so for TLS, which returns a
+   * record per read and may hold more, nor for a tunnel's stream.) */
+  if ((gsize) n < room && conn->plain_socket)
+    return FALSE;
   return TRUE;
 
   /* ERRORS */
@@ -501,6 +509,13 @@ on_readable (GObject * pollable, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_socket_readable (GSocket * socket, GIOCondition condition,
+    gpointer user_data)
+{
+  return on_readable (NULL, user_data);
+}
+
 void
 gst_resilient_connection_start (GstResilientConnection * conn)
 {
@@ -511,9 +526,24 @@ gst_resilient_connection_start (GstResilientConnection * conn)
     return;
   conn->started = TRUE;
 
-  conn->read_source = g_pollable_input_stream_create_source (conn->input, NULL);
-  g_source_set_callback (conn->read_source, (GSourceFunc) on_readable,
-      g_object_ref (conn), g_object_unref);
+  conn->plain_socket = G_IS_SOCKET_CONNECTION (conn->stream);
+  if (conn->plain_socket) {
+    /* the socket's own source: a pollable stream's source would watch it
+     * through a child source, which GLib blocks and unblocks around every
+     * dispatch (a poll record freed and allocated, a wake-up written) */
+    conn->read_source = g_socket_create_source (g_socket_connection_get_socket
+        (G_SOCKET_CONNECTION (conn->stream)), G_IO_IN, NULL);
+    g_source_set_callback (conn->read_source, (GSourceFunc) on_socket_readable,
+        g_object_ref (conn), g_object_unref);
+  } else {
+    conn->read_source = g_pollable_input_stream_create_source (conn->input,
+        NULL);
+    g_source_set_callback (conn->read_source, (GSourceFunc) on_readable,
+        g_object_ref (conn), g_object_unref);
+  }
+  /* never dispatched recursively (no callback iterates the context); the
+   * flag spares the blocking around each dispatch described above */
+  g_source_set_can_recurse (conn->read_source, TRUE);
   g_source_set_static_name (conn->read_source, "rrtsp-conn-read");
   gst_resilient_io_context_attach (conn->io, conn->read_source);
 

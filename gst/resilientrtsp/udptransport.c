@@ -777,6 +777,9 @@ udp_add_source (GstResilientUdpTransport * udp, GSocket * socket,
   g_source_set_callback (source, (GSourceFunc) func, g_object_ref (udp),
       g_object_unref);
   g_source_set_static_name (source, "rrtsp-udp-receive");
+  /* no recursion here; without the flag GLib removes and re-adds the poll
+   * record around every dispatch (an allocation and a wake-up each time) */
+  g_source_set_can_recurse (source, TRUE);
   gst_resilient_io_context_attach (udp->io, source);
   return source;
 }
