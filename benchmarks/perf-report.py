@@ -180,12 +180,26 @@ BUCKETS = [
     ("jitterbuffer thread: dequeue, pt demux, pads",
      lambda g, n: g == "rtpjitterbuffer"),
     ("jitterbuffer timer threads", lambda g, n: g == "timer"),
+    ("built-in: delivery threads waiting (futex wait, scheduler)",
+     lambda g, n: g == "rrtsp-out" and _has(n, "g_cond_wait",
+                                            "g_cond_wait_until")),
+    ("built-in: delivery threads, other (jitterbuffer deadlines, receiver "
+     "reports, pushing)",
+     lambda g, n: g == "rrtsp-out"),
+    ("built-in: waking a delivery thread (futex wake)",
+     lambda g, n: _has(n, "gst_resilient_outlet_queue",
+                       "gst_resilient_outlet_queue_many")
+     and _has(n, "futex_wake", "__x64_sys_futex")),
+    ("built-in: jitterbuffer insert, RTCP, hand-off (I/O thread)",
+     lambda g, n: _has(n, "gst_resilient_media_builtin_push")),
     ("into rtpbin: waking the jitterbuffer thread (futex wake)",
      lambda g, n: _has(n, "~gst_rtp_jitter_buffer_chain")
      and _has(n, "futex_wake", "__x64_sys_futex")),
     ("into rtpbin: rtpsession, ssrc demux, jitterbuffer insert",
-     lambda g, n: _has(n, "~gst_rtp_session_chain_recv_rtp",
-                       "gst_resilient_media_push")),
+     lambda g, n: _has(n, "~gst_rtp_session_chain_recv_rtp")),
+    ("resilientrtspsrc: media push outside the RTP manager (timestamps, "
+     "locks, stream lookup)",
+     lambda g, n: _has(n, "gst_resilient_media_push")),
     ("socket receive syscalls",
      lambda g, n: _has(n, "__recvmmsg", "__libc_recv", "__libc_recvmsg",
                        "tcp_recvmsg", "udp_recvmsg", "__x64_sys_recvfrom",
