@@ -417,6 +417,128 @@ GST_START_TEST (test_pause_resume_tcp)
 
 GST_END_TEST;
 
+/* A value of @pspec other than its default (and valid for it) in @value,
+ * initialised to the property's type; FALSE for types not covered. */
+static gboolean
+other_value (GParamSpec * pspec, GValue * value)
+{
+  const GValue *def = g_param_spec_get_default_value (pspec);
+  GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
+
+  g_value_init (value, type);
+  if (G_IS_PARAM_SPEC_BOOLEAN (pspec)) {
+    g_value_set_boolean (value, !g_value_get_boolean (def));
+  } else if (G_IS_PARAM_SPEC_UINT (pspec)) {
+    GParamSpecUInt *u = G_PARAM_SPEC_UINT (pspec);
+    guint d = g_value_get_uint (def);
+
+    g_value_set_uint (value, d < u->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_INT (pspec)) {
+    GParamSpecInt *i = G_PARAM_SPEC_INT (pspec);
+    gint d = g_value_get_int (def);
+
+    g_value_set_int (value, d < i->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_UINT64 (pspec)) {
+    GParamSpecUInt64 *u = G_PARAM_SPEC_UINT64 (pspec);
+    guint64 d = g_value_get_uint64 (def);
+
+    g_value_set_uint64 (value, d < u->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_DOUBLE (pspec)) {
+    GParamSpecDouble *f = G_PARAM_SPEC_DOUBLE (pspec);
+    gdouble mid = f->minimum / 2 + f->maximum / 2;
+
+    g_value_set_double (value, mid != g_value_get_double (def) ? mid :
+        f->minimum);
+  } else if (G_IS_PARAM_SPEC_ENUM (pspec)) {
+    GEnumClass *klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+    guint k = 0;
+
+    while (klass->values[k].value == g_value_get_enum (def))
+      k++;
+    g_value_set_enum (value, klass->values[k].value);
+  } else if (G_IS_PARAM_SPEC_FLAGS (pspec)) {
+    GFlagsClass *klass = G_PARAM_SPEC_FLAGS (pspec)->flags_class;
+    guint k = 0;
+
+    while (klass->values[k].value == g_value_get_flags (def)
+        || klass->values[k].value == 0)
+      k++;
+    g_value_set_flags (value, klass->values[k].value);
+  } else if (G_IS_PARAM_SPEC_STRING (pspec)) {
+    const gchar *name = g_param_spec_get_name (pspec);
+
+    if (g_str_equal (name, "port-range"))
+      g_value_set_string (value, "5000-5009");
+    else if (g_str_equal (name, "location"))
+      g_value_set_string (value, "rtsp://127.0.0.1:8554/other");
+    else if (g_str_equal (name, "proxy"))
+      g_value_set_string (value, "http://127.0.0.1:3128");
+    else
+      g_value_take_string (value, g_strdup_printf ("value of %s", name));
+  } else if (type == GST_TYPE_STRUCTURE) {
+    g_value_take_boxed (value, gst_structure_new ("headers", "X-Test",
+            G_TYPE_STRING, "1", NULL));
+  } else {
+    g_value_unset (value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Every writable property reads back what was set, each one on its own:
+ * the values live in one settings structure, so a property stored in the
+ * wrong field, or converted one way only, shows here. */
+GST_START_TEST (test_properties_read_back)
+{
+  GstElement *src = gst_element_factory_make ("resilientrtspsrc", NULL);
+  GParamSpec **pspecs;
+  guint n, i, checked = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (src), &n);
+  for (i = 0; i < n; i++) {
+    GParamSpec *pspec = pspecs[i];
+    GValue want = G_VALUE_INIT, got = G_VALUE_INIT, def = G_VALUE_INIT;
+    const gchar *name = g_param_spec_get_name (pspec);
+
+    if (pspec->owner_type != G_OBJECT_TYPE (src)
+        || !(pspec->flags & G_PARAM_WRITABLE)
+        || !(pspec->flags & G_PARAM_READABLE) || !other_value (pspec, &want))
+      continue;
+
+    /* the default reads back first */
+    g_value_init (&def, G_PARAM_SPEC_VALUE_TYPE (pspec));
+    g_object_get_property (G_OBJECT (src), name, &def);
+    fail_unless (g_param_values_cmp (pspec, &def,
+            g_param_spec_get_default_value (pspec)) == 0,
+        "%s: the default does not read back", name);
+
+    g_object_set_property (G_OBJECT (src), name, &want);
+    g_value_init (&got, G_PARAM_SPEC_VALUE_TYPE (pspec));
+    g_object_get_property (G_OBJECT (src), name, &got);
+    if (G_PARAM_SPEC_VALUE_TYPE (pspec) == GST_TYPE_STRUCTURE)
+      fail_unless (gst_structure_is_equal (gst_value_get_structure (&want),
+              gst_value_get_structure (&got)), "%s", name);
+    else
+      fail_unless (g_param_values_cmp (pspec, &want, &got) == 0,
+          "%s: set %s, read %s", name, g_strdup_value_contents (&want),
+          g_strdup_value_contents (&got));
+
+    /* and the default again, so that the next property starts clean */
+    g_object_set_property (G_OBJECT (src), name, &def);
+    g_value_unset (&want);
+    g_value_unset (&got);
+    g_value_unset (&def);
+    checked++;
+  }
+  g_free (pspecs);
+  /* location, protocols, latency, … : all but stats, state and the TLS
+   * objects */
+  fail_unless (checked >= 35, "only %u properties checked", checked);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   GstElement *src = gst_element_factory_make ("resilientrtspsrc", NULL);
@@ -454,6 +576,7 @@ resilientrtspsrc_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_uri_handler);
+  tcase_add_test (tc, test_properties_read_back);
   tcase_add_test (tc, test_play_udp);
   tcase_add_test (tc, test_play_tcp);
   tcase_add_test (tc, test_play_aac);
