@@ -82,16 +82,21 @@ export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUG
 
 tmp=$(mktemp -d -t rrtsp-bench.XXXXXX)
 server_pid=
-cleanup () {
+# Stops the running server, if any; one that died during the run it served
+# invalidates that run's figures: say so, with its log.
+stop_server () {
   if [ -n "$server_pid" ]; then
     if ! kill -0 "$server_pid" 2>/dev/null; then
-      # a server that died mid-run invalidates the figures after it
-      echo "WARNING: the test server exited during the run; its log:" >&2
+      echo "WARNING: the test server exited during the last run; its log:" >&2
       tail -n 50 "$tmp/server.log" >&2 || true
     fi
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
+    server_pid=
   fi
+}
+cleanup () {
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -112,15 +117,7 @@ fi
 
 fresh_server () {
   [ "$own_server" = 1 ] || return 0
-  if [ -n "$server_pid" ]; then
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "WARNING: the test server exited during the last run; its log:" >&2
-      tail -n 50 "$tmp/server.log" >&2 || true
-    fi
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
+  stop_server
   url=$(rr_start_server "$server" "$tmp" server "${server_args[@]}") || {
     server_pid=$(cat "$tmp/server.pid" 2>/dev/null || true)
     exit 1
