@@ -52,3 +52,31 @@ rr_wait_port () {
   done
   return 1
 }
+
+# rr_use_build BUILD: the build every benchmark script measures. Makes
+# $builddir absolute (a relative one is under the repository root $root),
+# builds it when BUILD is 1, sets $server to its test server and puts its
+# plugin first on GST_PLUGIN_PATH.
+rr_use_build () {
+  case "$builddir" in
+    /*) ;;
+    *) builddir="$root/$builddir" ;;
+  esac
+  if [ "$1" = 1 ]; then
+    "$root/scripts/build.sh" "$builddir" >/dev/null
+  fi
+  server="$builddir/tests/server/resilientrtsp-test-server"
+  export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+}
+
+# rr_require_built FILE…: exits 1 naming the first FILE that is not an
+# executable.
+rr_require_built () {
+  local f
+  for f in "$@"; do
+    if [ ! -x "$f" ]; then
+      echo "$f not built" >&2
+      exit 1
+    fi
+  done
+}

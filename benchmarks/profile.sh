@@ -55,20 +55,12 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 [ "$duration" -ge 3 ] || { echo "--duration must be at least 3" >&2; exit 2; }
 command -v perf >/dev/null || { echo "perf is not installed" >&2; exit 1; }
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 
 bench="$builddir/benchmarks/rrtsp-bench"
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 ulimit -n "$(ulimit -Hn)"
 
 tmp=$(mktemp -d -t rrtsp-profile.XXXXXX)

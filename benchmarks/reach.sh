@@ -36,10 +36,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 for p in openssl tinyproxy microsocks; do
   if ! command -v "$p" >/dev/null; then
     echo "$p is missing: run scripts/install-deps.sh" >&2
@@ -47,12 +43,8 @@ for p in openssl tinyproxy microsocks; do
   fi
 done
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 bench="$builddir/benchmarks/rrtsp-bench"
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 
 tmp=$(mktemp -d -t rrtsp-reach.XXXXXX)
 pids=()

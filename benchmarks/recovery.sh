@@ -20,6 +20,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 outages=20
 min_outage=1
 max_outage=10
@@ -50,24 +52,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 
 bench="$builddir/benchmarks/rrtsp-recovery"
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-for f in "$bench" "$server"; do
-  if [ ! -x "$f" ]; then
-    echo "$f not built" >&2
-    exit 1
-  fi
-done
+rr_require_built "$bench" "$server"
 
 tmp=$(mktemp -d -t rrtsp-recovery.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -40,24 +40,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 
 bench="$builddir/benchmarks/rrtsp-restart"
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-for f in "$bench" "$server"; do
-  if [ ! -x "$f" ]; then
-    echo "$f not built" >&2
-    exit 1
-  fi
-done
+rr_require_built "$bench" "$server"
 
 tmp=$(mktemp -d -t rrtsp-restart.XXXXXX)
 pids=()

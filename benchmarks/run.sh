@@ -60,14 +60,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 
 bench="$builddir/benchmarks/rrtsp-bench"
 bench_env=()
@@ -77,8 +71,6 @@ if [ "$count_allocs" = 1 ]; then
     G_SLICE=always-malloc)
   bench_args=(--no-depay)
 fi
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 
 tmp=$(mktemp -d -t rrtsp-bench.XXXXXX)
 server_pid=

@@ -67,18 +67,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage ;;
   esac
 done
-case "$builddir" in
-  /*) ;;
-  *) builddir="$root/$builddir" ;;
-esac
 
-if [ "$build" = 1 ]; then
-  "$root/scripts/build.sh" "$builddir" >/dev/null
-fi
+rr_use_build "$build"
 
 bench="$builddir/benchmarks/rrtsp-bench"
-server="$builddir/tests/server/resilientrtsp-test-server"
-export GST_PLUGIN_PATH="$builddir/gst/resilientrtsp${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 
 # rtspsrc needs about 8 descriptors per UDP stream, the servers one per TCP
 # client: take the hard limit
