@@ -233,13 +233,11 @@ on_rtcp (MediaStream * stream, GstBuffer * buf)
 
 void
 gst_resilient_media_builtin_push (GstResilientMedia * media,
-    MediaStream * stream, gboolean is_rtcp, GstBuffer * buf,
+    MediaStream * stream, gboolean is_rtcp, GstBuffer * buf, gint pt,
     GstClockTime arrival)
 {
   GstCaps *caps = NULL;
   gint64 now_us = g_get_monotonic_time ();
-  guint8 b1;
-  guint pt;
 
   if (is_rtcp) {
     on_rtcp (stream, buf);
@@ -247,15 +245,14 @@ gst_resilient_media_builtin_push (GstResilientMedia * media,
     return;
   }
 
-  if (gst_buffer_extract (buf, 1, &b1, 1) != 1) {
+  if (pt < 0) {
     gst_buffer_unref (buf);
     return;
   }
-  pt = b1 & 0x7f;
 
   /* a payload type the SDP describes, other than the current one: its
    * caps (and clock rate) from now on */
-  if ((gint) pt != stream->current_pt) {
+  if (pt != stream->current_pt) {
     caps = caps_for_pt (stream, pt);
     if (caps || stream->current_pt < 0) {
       stream->current_pt = pt;

@@ -107,9 +107,10 @@ G_GNUC_INTERNAL void gst_resilient_media_builtin_stream_init (GstResilientMedia 
     MediaStream * stream);
 G_GNUC_INTERNAL void gst_resilient_media_builtin_stream_clear (MediaStream * stream);
 /* Called with media->lock held (released by the caller); @arrival is the
- * bin's running time. */
+ * bin's running time; @pt the RTP packet's payload type, -1 when it is too
+ * short to have one (media.c has read the header already). */
 G_GNUC_INTERNAL void gst_resilient_media_builtin_push (GstResilientMedia * media,
-    MediaStream * stream, gboolean is_rtcp, GstBuffer * buf,
+    MediaStream * stream, gboolean is_rtcp, GstBuffer * buf, gint pt,
     GstClockTime arrival);
 /* A new PLAY answer (media->lock held): the jitterbuffer starts again. */
 G_GNUC_INTERNAL void gst_resilient_media_builtin_playing (MediaStream * stream);

@@ -461,8 +461,7 @@ stream_new (GstResilientMedia * media, const GstResilientSessionStream * ss)
     link_request_pad (media->rtpbin, stream->rtcp_src, "recv_rtcp_sink",
         stream->index);
     if (media->settings.do_rtcp) {
-      stream->rtcp_sink = make_internal_pad (stream, GST_PAD_SINK,
-          "rtcpsink");
+      stream->rtcp_sink = make_internal_pad (stream, GST_PAD_SINK, "rtcpsink");
       link_request_pad (media->rtpbin, stream->rtcp_sink, "send_rtcp_src",
           stream->index);
     }
@@ -577,11 +576,16 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
   GstPad *pad;
   GstFlowReturn ret;
   guint8 header[12];
+  gsize header_len = 0;
   gboolean is_rtp;
+  gint pt;
 
   /* RTP version 2 with a full fixed header: sequence number and SSRC */
-  is_rtp = !is_rtcp && gst_buffer_extract (buf, 0, header, sizeof (header))
-      == sizeof (header) && (header[0] >> 6) == 2;
+  if (!is_rtcp)
+    header_len = gst_buffer_extract (buf, 0, header, sizeof (header));
+  is_rtp = header_len == sizeof (header) && (header[0] >> 6) == 2;
+  /* (the built-in path reads the payload type of anything that has one) */
+  pt = header_len >= 2 ? header[1] & 0x7f : -1;
   now = gst_element_get_current_running_time (GST_ELEMENT (media->bin));
 
   g_mutex_lock (&media->lock);
@@ -607,7 +611,7 @@ gst_resilient_media_push (GstResilientMedia * media, guint index,
 
   if (media->rtpbin == NULL) {
     /* the built-in path queues for a delivery thread: nothing here blocks */
-    gst_resilient_media_builtin_push (media, stream, is_rtcp, buf, now);
+    gst_resilient_media_builtin_push (media, stream, is_rtcp, buf, pt, now);
     g_mutex_unlock (&media->lock);
     return;
   }
