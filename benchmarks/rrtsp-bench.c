@@ -507,49 +507,41 @@ jitterbuffer_totals (Bench * bench, guint64 * lost, guint64 * late)
   g_mutex_unlock (&bench->jb_lock);
 }
 
-/* the source's interleaved-bytes-shared and -copied (stats); FALSE when it
- * has no such fields */
-static gboolean
-element_zero_copy (Stream * stream, guint64 * shared, guint64 * copied)
+/* the source's "stats" structure (free it), NULL when it has no such
+ * property (rtspsrc) */
+static GstStructure *
+element_stats (Stream * stream)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
       (stream->src), "stats");
   GstStructure *stats = NULL;
-  gboolean ok;
 
   if (pspec == NULL || pspec->value_type != GST_TYPE_STRUCTURE)
-    return FALSE;
+    return NULL;
   g_object_get (stream->src, "stats", &stats, NULL);
-  if (stats == NULL)
-    return FALSE;
-  ok = gst_structure_get_uint64 (stats, "interleaved-bytes-shared", shared)
-      && gst_structure_get_uint64 (stats, "interleaved-bytes-copied", copied);
-  gst_structure_free (stats);
-  return ok;
+  return stats;
 }
 
-/* sum of packets-lost over the streams of the source's "stats", -1 when it
- * has no such property */
-static gint64
-element_lost (Stream * stream)
+/* the interleaved-bytes-shared and -copied of @stats; FALSE when it has no
+ * such fields */
+static gboolean
+element_zero_copy (const GstStructure * stats, guint64 * shared,
+    guint64 * copied)
 {
-  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
-      (stream->src), "stats");
-  GstStructure *stats = NULL;
-  const GValue *streams;
+  return gst_structure_get_uint64 (stats, "interleaved-bytes-shared", shared)
+      && gst_structure_get_uint64 (stats, "interleaved-bytes-copied", copied);
+}
+
+/* sum of packets-lost over the streams of @stats, -1 when it has none */
+static gint64
+element_lost (const GstStructure * stats)
+{
+  const GValue *streams = gst_structure_get_value (stats, "streams");
   gint64 lost = 0;
   guint i;
 
-  if (pspec == NULL || pspec->value_type != GST_TYPE_STRUCTURE)
+  if (streams == NULL || !GST_VALUE_HOLDS_ARRAY (streams))
     return -1;
-  g_object_get (stream->src, "stats", &stats, NULL);
-  if (stats == NULL)
-    return -1;
-  streams = gst_structure_get_value (stats, "streams");
-  if (streams == NULL || !GST_VALUE_HOLDS_ARRAY (streams)) {
-    gst_structure_free (stats);
-    return -1;
-  }
   for (i = 0; i < gst_value_array_get_size (streams); i++) {
     const GValue *v = gst_value_array_get_value (streams, i);
     const GstStructure *s;
@@ -561,7 +553,6 @@ element_lost (Stream * stream)
     if (gst_structure_get_int64 (s, "packets-lost", &n))
       lost += n;
   }
-  gst_structure_free (stats);
   return lost;
 }
 
@@ -983,6 +974,7 @@ main (int argc, char **argv)
     gint last_ms = g_atomic_int_get (&stream->last_rtp_ms);
     gint gap = g_atomic_int_get (&stream->win_gap_ms);
     gint64 lost;
+    GstStructure *stats;
 
     if (g_atomic_int_get (&stream->have_rtp)) {
       gdouble ms = (stream->t_first_rtp - stream->t_playing) / 1e3;
@@ -1011,17 +1003,20 @@ main (int argc, char **argv)
     if (gap > STALL_MS)
       stalled++;
     gap_max = MAX (gap_max, gap);
-    lost = element_lost (stream);
+    stats = element_stats (stream);
+    lost = stats ? element_lost (stats) : -1;
     if (lost < 0)
       have_el = FALSE;
     else
       el_sum += lost;
-    if (element_zero_copy (stream, &shared, &copied)) {
+    if (stats && element_zero_copy (stats, &shared, &copied)) {
       zc_shared += shared;
       zc_copied += copied;
     } else {
       have_zc = FALSE;
     }
+    if (stats)
+      gst_structure_free (stats);
   }
   win_cpu = bench.win_cpu_end - bench.win_cpu_start;
   jb_lost = bench.jb_lost_end - bench.jb_lost_start;
