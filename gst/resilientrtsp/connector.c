@@ -384,11 +384,19 @@ set_tcp_nodelay (GSocketConnection * conn)
 /* glib-networking asks a connection's interaction for a client certificate
  * only when the server asks for one and the connection has none. Ours notes
  * that the server asked and passes the question (and any password request)
- * on to the application's tls-interaction, if any. It belongs to the global
- * default main context — not the I/O thread's, which must not wait on the
- * application — as an application's interaction usually does: GIO runs it
- * there when a loop runs that context, else in glib-networking's handshake
- * thread; the application's then runs where GIO puts it. */
+ * on to the application's tls-interaction, if any.
+ *
+ * GIO runs an interaction on the main context it was made under: inline in
+ * the handshake thread only when that is the global default context and
+ * free, else from that context's loop. A probe on the default context
+ * would leave a second handshake asking at the same moment waiting for a
+ * loop that an application need not run. So the probe lives on the I/O
+ * context, whose loop always runs, and answers asynchronously: the
+ * application's interaction is asked from a worker thread, one question at
+ * a time, and runs where GIO puts it for the application (inline there,
+ * since no other question holds the default context, or from its loop).
+ * The I/O thread never waits on the application. The probe is dropped
+ * after the handshake; the connection keeps the certificate given. */
 typedef struct
 {
   GTlsInteraction parent;
@@ -401,30 +409,107 @@ typedef GTlsInteractionClass CertProbeClass;
 G_GNUC_INTERNAL GType cert_probe_get_type (void);
 G_DEFINE_TYPE (CertProbe, cert_probe, G_TYPE_TLS_INTERACTION);
 
-static GTlsInteractionResult
-cert_probe_request_certificate (GTlsInteraction * interaction,
+/* one question to the application at a time */
+static GMutex app_question_lock;
+
+typedef struct
+{
+  GTlsConnection *conn;         /* a certificate request */
+  GTlsCertificateRequestFlags flags;
+  GTlsPassword *password;       /* or a password request */
+} AppQuestion;
+
+static void
+app_question_free (AppQuestion * q)
+{
+  g_clear_object (&q->conn);
+  g_clear_object (&q->password);
+  g_free (q);
+}
+
+/* In a worker thread. */
+static void
+ask_app (GTask * task, gpointer source, gpointer task_data,
+    GCancellable * cancellable)
+{
+  CertProbe *probe = source;
+  AppQuestion *q = task_data;
+  GTlsInteractionResult res;
+  GError *error = NULL;
+
+  g_mutex_lock (&app_question_lock);
+  if (q->password)
+    res = g_tls_interaction_invoke_ask_password (probe->app, q->password,
+        cancellable, &error);
+  else
+    res = g_tls_interaction_invoke_request_certificate (probe->app, q->conn,
+        q->flags, cancellable, &error);
+  g_mutex_unlock (&app_question_lock);
+
+  if (res == G_TLS_INTERACTION_FAILED)
+    g_task_return_error (task, error ? error : g_error_new_literal
+        (G_IO_ERROR, G_IO_ERROR_FAILED, "the TLS interaction failed"));
+  else
+    g_task_return_int (task, res);
+}
+
+/* On the I/O thread (GIO dispatches it there). */
+static void
+cert_probe_ask (CertProbe * probe, AppQuestion * q, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (probe, cancellable, callback, user_data);
+
+  g_task_set_name (task, "resilientrtsp-tls-interaction");
+  if (probe->app == NULL) {
+    app_question_free (q);
+    g_task_return_int (task, G_TLS_INTERACTION_UNHANDLED);
+  } else {
+    g_task_set_task_data (task, q, (GDestroyNotify) app_question_free);
+    g_task_run_in_thread (task, ask_app);
+  }
+  g_object_unref (task);
+}
+
+static void
+cert_probe_request_certificate_async (GTlsInteraction * interaction,
     GTlsConnection * conn, GTlsCertificateRequestFlags flags,
-    GCancellable * cancellable, GError ** error)
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
 {
   CertProbe *probe = (CertProbe *) interaction;
+  AppQuestion *q = g_new0 (AppQuestion, 1);
 
   g_atomic_int_set (&probe->asked, TRUE);
-  if (probe->app == NULL)
-    return G_TLS_INTERACTION_UNHANDLED;
-  return g_tls_interaction_invoke_request_certificate (probe->app, conn,
-      flags, cancellable, error);
+  q->conn = g_object_ref (conn);
+  q->flags = flags;
+  cert_probe_ask (probe, q, cancellable, callback, user_data);
+}
+
+static void
+cert_probe_ask_password_async (GTlsInteraction * interaction,
+    GTlsPassword * password, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  AppQuestion *q = g_new0 (AppQuestion, 1);
+
+  q->password = g_object_ref (password);
+  cert_probe_ask ((CertProbe *) interaction, q, cancellable, callback,
+      user_data);
 }
 
 static GTlsInteractionResult
-cert_probe_ask_password (GTlsInteraction * interaction,
-    GTlsPassword * password, GCancellable * cancellable, GError ** error)
+cert_probe_finish (GTlsInteraction * interaction, GAsyncResult * result,
+    GError ** error)
 {
-  CertProbe *probe = (CertProbe *) interaction;
+  GError *err = NULL;
+  gssize res = g_task_propagate_int (G_TASK (result), &err);
 
-  if (probe->app == NULL)
-    return G_TLS_INTERACTION_UNHANDLED;
-  return g_tls_interaction_invoke_ask_password (probe->app, password,
-      cancellable, error);
+  if (err != NULL) {
+    g_propagate_error (error, err);
+    return G_TLS_INTERACTION_FAILED;
+  }
+  return (GTlsInteractionResult) res;
 }
 
 static void
@@ -438,8 +523,11 @@ static void
 cert_probe_class_init (CertProbeClass * klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cert_probe_finalize;
-  klass->request_certificate = cert_probe_request_certificate;
-  klass->ask_password = cert_probe_ask_password;
+  /* asynchronous only: GIO prefers the synchronous ones, run inline */
+  klass->request_certificate_async = cert_probe_request_certificate_async;
+  klass->request_certificate_finish = cert_probe_finish;
+  klass->ask_password_async = cert_probe_ask_password_async;
+  klass->ask_password_finish = cert_probe_finish;
 }
 
 static void
@@ -447,14 +535,16 @@ cert_probe_init (CertProbe * probe)
 {
 }
 
+/* On the I/O thread, whose context the probe takes. */
 static CertProbe *
-cert_probe_new (GTlsInteraction * app)
+cert_probe_new (GstResilientIoContext * io, GTlsInteraction * app)
 {
+  GMainContext *context = gst_resilient_io_context_get_main_context (io);
   CertProbe *probe;
 
-  g_main_context_push_thread_default (g_main_context_default ());
+  g_main_context_push_thread_default (context);
   probe = g_object_new (cert_probe_get_type (), NULL);
-  g_main_context_pop_thread_default (g_main_context_default ());
+  g_main_context_pop_thread_default (context);
   probe->app = app ? g_object_ref (app) : NULL;
   return probe;
 }
@@ -585,6 +675,7 @@ on_handshake (GObject * source, GAsyncResult * result, gpointer user_data)
   g_signal_handler_disconnect (source, data->accept_id);
   data->accept_id = 0;
   note = client_certificate_note (G_TLS_CONNECTION (source));
+  g_tls_connection_set_interaction (G_TLS_CONNECTION (source), NULL);
 
   if (!ok)
     goto failed;
@@ -680,7 +771,8 @@ gst_resilient_connector_tls_start_or_finish (GTask * task)
         data->options.tls_database);
   {
     /* the application's interaction, behind ours */
-    CertProbe *probe = cert_probe_new (data->options.tls_interaction);
+    CertProbe *probe = cert_probe_new (data->io,
+        data->options.tls_interaction);
 
     g_tls_connection_set_interaction (G_TLS_CONNECTION (tls),
         G_TLS_INTERACTION (probe));

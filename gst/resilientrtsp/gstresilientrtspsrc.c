@@ -612,8 +612,9 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * rtsps: a #GTlsInteraction that supplies a client certificate (its
    * request_certificate sets it with g_tls_connection_set_certificate())
    * or a password when the server asks for one. GIO calls it on the main
-   * context it was created under when a loop runs that context, else in
-   * its TLS handshake thread; never on the element's I/O thread.
+   * context it was created under when a loop runs that context, else in a
+   * worker thread; one question at a time process-wide, never on the
+   * element's I/O thread.
    */
   g_object_class_install_property (gobject_class, PROP_TLS_INTERACTION,
       g_param_spec_object ("tls-interaction", "TLS interaction",

@@ -32,6 +32,7 @@
 typedef struct
 {
   GTlsCertificate *cert;        /* NULL: plain TCP */
+  GTlsDatabase *client_ca;      /* set: a client certificate it signed is required */
   guint16 port;
   GThread *thread;
   GMainContext *context;
@@ -64,6 +65,15 @@ echo_stream (GIOStream * stream, GCancellable * cancel)
   }
 }
 
+/* glib-networking's server connections ask about every client certificate,
+ * errors or not: take what the database validated. */
+static gboolean
+accept_validated (GTlsConnection * conn, GTlsCertificate * peer_cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  return errors == 0;
+}
+
 static gpointer
 echo_handler (gpointer user_data)
 {
@@ -74,6 +84,13 @@ echo_handler (gpointer user_data)
 
   if (es->cert) {
     tls = g_tls_server_connection_new (stream, es->cert, NULL);
+    if (tls && es->client_ca) {
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), es->client_ca);
+      g_object_set (tls, "authentication-mode",
+          G_TLS_AUTHENTICATION_REQUIRED, NULL);
+      g_signal_connect (tls, "accept-certificate",
+          G_CALLBACK (accept_validated), NULL);
+    }
     if (tls == NULL || !g_tls_connection_handshake (G_TLS_CONNECTION (tls),
             es->cancel, NULL)) {
       g_atomic_int_inc (&es->handshakes_failed);
@@ -195,6 +212,7 @@ echo_server_free (EchoServer * es)
   g_main_context_unref (es->context);
   g_object_unref (es->cancel);
   g_clear_object (&es->cert);
+  g_clear_object (&es->client_ca);
   g_mutex_clear (&es->lock);
   g_free (es);
 }
@@ -1045,6 +1063,7 @@ struct _TestCertInteraction
 {
   GTlsInteraction parent;
   GTlsCertificate *cert;
+  guint delay_ms;               /* answers after this long */
   gint requests;                /* atomic */
 };
 
@@ -1059,6 +1078,8 @@ test_cert_interaction_request_certificate (GTlsInteraction * interaction,
   TestCertInteraction *self = TEST_CERT_INTERACTION (interaction);
 
   g_atomic_int_inc (&self->requests);
+  if (self->delay_ms)
+    g_usleep (self->delay_ms * 1000);
   g_tls_connection_set_certificate (connection, self->cert);
   return G_TLS_INTERACTION_HANDLED;
 }
@@ -1200,6 +1221,65 @@ GST_START_TEST (test_tls_client_certificate)
 
   rr_net_proxy_stop (srv);
   g_object_unref (db);
+}
+
+GST_END_TEST;
+
+/* Several handshakes ask an interaction that takes its time at once, and
+ * nobody runs the default main context (as in an application that pops
+ * its bus from a thread): every one gets its certificate. GIO runs an
+ * interaction inline only when it can take the interaction's main context;
+ * two at once used to leave the second waiting for a loop that never ran
+ * until the connect timed out. */
+GST_START_TEST (test_tls_client_certificate_concurrent)
+{
+  GTlsCertificate *cert = rr_net_load_certificate ("server.pem", "server.key");
+  GTlsDatabase *db = rr_net_load_ca_database ();
+  EchoServer *es;
+  TestCertInteraction *interaction;
+  GstResilientConnectOptions o;
+  ConnectState s = { 0, };
+  const guint n = 4;
+  guint i;
+
+  es = echo_server_new (cert);
+  es->client_ca = g_object_ref (db);
+  interaction = test_cert_interaction_new ("client.pem", "client.key");
+  interaction->delay_ms = 300;
+
+  options_init_tls (&o, db);
+  o.proxy = (gchar *) "direct://";
+  o.tls_interaction = G_TLS_INTERACTION (interaction);
+  s.results = g_async_queue_new ();
+  s.io = gst_resilient_io_context_get ();
+  for (i = 0; i < n; i++)
+    gst_resilient_connect_async (s.io, "127.0.0.1", es->port, &o,
+        CONNECT_TIMEOUT_MS, NULL, on_connect_done, &s);
+
+  for (i = 0; i < n; i++) {
+    GAsyncResult *result = g_async_queue_timeout_pop (s.results,
+        90 * G_USEC_PER_SEC);
+    GError *err = NULL;
+    GIOStream *stream;
+
+    fail_unless (result != NULL, "connect never completed");
+    stream = gst_resilient_connect_finish (result, &err);
+    fail_unless (stream != NULL, "connection %u: %s", i,
+        err ? err->message : "");
+    assert_echo (stream);
+    g_object_unref (stream);
+    g_object_unref (result);
+  }
+  fail_unless (g_atomic_int_get (&interaction->requests) >= 1);
+  fail_unless_equals_int (g_atomic_int_get (&s.wrong_thread), 0);
+
+  gst_resilient_io_context_invoke_sync (s.io, noop, NULL);
+  gst_resilient_io_context_unref (s.io);
+  g_async_queue_unref (s.results);
+  g_object_unref (interaction);
+  echo_server_free (es);
+  g_object_unref (db);
+  g_object_unref (cert);
 }
 
 GST_END_TEST;
@@ -2110,6 +2190,7 @@ connector_suite (void)
   tcase_add_test (tc_tls, test_tls_not_tls);
   tcase_add_test (tc_tls, test_tls_connection_framing);
   tcase_add_test (tc_tls, test_tls_client_certificate);
+  tcase_add_test (tc_tls, test_tls_client_certificate_concurrent);
 
   suite_add_tcase (s, tc_proxy);
   tcase_add_unchecked_fixture (tc_proxy, rr_net_setup, rr_net_teardown);
