@@ -851,7 +851,10 @@ gst_resilient_conn_pool_take_async (GstResilientIoContext * io,
         chosen = e;
         break;
       }
-      if (e->state != ENTRY_IDLE && e->waiter == NULL && join == NULL)
+      /* a pre-warm in flight (the oldest: it is nearest done) before one
+       * that has to start: a started one may be stuck */
+      if (e->state != ENTRY_IDLE && e->waiter == NULL && (join == NULL
+              || e->state == ENTRY_CONNECTING))
         join = e;
     }
     if (chosen == NULL && join != NULL) {

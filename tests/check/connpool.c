@@ -849,6 +849,69 @@ GST_START_TEST (test_take_waits_for_prewarm)
 
 GST_END_TEST;
 
+/* A take joins the oldest pre-warm in flight, not a newer one: it is the
+ * nearest done, and a newer one may be stuck (here: the proxy answers the
+ * first CONNECT only). */
+GST_START_TEST (test_take_joins_oldest_prewarm)
+{
+  RawServer *proxy = raw_server_new ();
+  RawServer *rs = raw_server_new ();
+  GstResilientIoContext *io = gst_resilient_io_context_get ();
+  GstResilientConnectOptions options;
+  GstResilientConnPoolTarget target;
+  Owner *owner = owner_new (), *taker = owner_new ();
+  gchar *proxy_url = g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
+  GSocket *peers[2], *first = NULL, *second;
+  guint i;
+
+  gst_resilient_connect_options_init (&options);
+  options.proxy = proxy_url;
+  target = make_target (rs->port, &options, 30000);
+  for (i = 0; i < 2; i++) {
+    GIOStream *stream = connect_stream (io, rs->port);
+    GstResilientConnection *conn;
+
+    peers[i] = raw_accept (rs);
+    conn = wrap (io, stream, owner);
+    g_object_unref (stream);
+    fail_if (give_back (io, conn, &target, FALSE));
+    if (i == 0) {
+      /* the first pre-warm is in flight before the second is listed */
+      first = raw_accept (proxy);
+      fail_unless (raw_read_until (first, "\r\n\r\n"));
+    }
+  }
+  fail_unless (wait_pool (0, 2));
+
+  take_start (io, target.key, taker, NULL);
+  raw_send (first, "HTTP/1.1 200 Connection established\r\n\r\n");
+  fail_unless (owner_wait (taker, is_take_done));
+  fail_unless (taker->take_error == NULL);
+  fail_unless (taker->taken != NULL);
+  fail_unless (taker->info.prewarmed);
+  close_conn (io, taker->taken);
+
+  /* the second was made all the same */
+  second = raw_accept (proxy);
+  fail_unless (raw_read_until (second, "\r\n\r\n"));
+  raw_send (second, "HTTP/1.1 200 Connection established\r\n\r\n");
+  fail_unless (wait_pool (1, 0));
+
+  g_object_unref (first);
+  g_object_unref (second);
+  g_object_unref (peers[0]);
+  g_object_unref (peers[1]);
+  gst_resilient_io_context_unref (io);
+  g_free ((gchar *) target.key);
+  g_free (proxy_url);
+  owner_free (owner);
+  owner_free (taker);
+  raw_server_free (rs);
+  raw_server_free (proxy);
+}
+
+GST_END_TEST;
+
 /* At most GST_RESILIENT_CONN_POOL_MAX_PER_KEY per key: the oldest goes;
  * no pre-warm beyond it. */
 GST_START_TEST (test_limit_per_key)
@@ -1023,6 +1086,7 @@ connpool_suite (void)
   tcase_add_test (tc, test_prewarm);
   tcase_add_test (tc, test_used_connection_stays_on_its_context);
   tcase_add_test (tc, test_take_waits_for_prewarm);
+  tcase_add_test (tc, test_take_joins_oldest_prewarm);
   tcase_add_test (tc, test_limit_per_key);
   tcase_add_test (tc, test_not_pooled);
   tcase_add_test (tc, test_last_user_closes_all);
