@@ -387,16 +387,20 @@ set_tcp_nodelay (GSocketConnection * conn)
  * on to the application's tls-interaction, if any.
  *
  * GIO runs an interaction on the main context it was made under: inline in
- * the handshake thread only when that is the global default context and
- * free, else from that context's loop. A probe on the default context
- * would leave a second handshake asking at the same moment waiting for a
- * loop that an application need not run. So the probe lives on the I/O
- * context, whose loop always runs, and answers asynchronously: the
- * application's interaction is asked from a worker thread, one question at
- * a time, and runs where GIO puts it for the application (inline there,
- * since no other question holds the default context, or from its loop).
- * The I/O thread never waits on the application. The probe is dropped
- * after the handshake; the connection keeps the certificate given. */
+ * the handshake thread only when that is the global default context and no
+ * other thread holds it, else from that context's loop — which an
+ * application need not run, and other threads hold the default context at
+ * times (another handshake asking; seen also with an in-process server's
+ * TLS handshakes running). A question queued there then waits for good. So the
+ * probe lives on the I/O context, whose loop always runs, and answers
+ * asynchronously from a worker thread, one question at a time, that calls
+ * the application's synchronous method directly (what GIO does inline);
+ * an interaction with asynchronous methods only is invoked on its context,
+ * as GIO would. The I/O thread never waits on the application. The probe
+ * is dropped after the handshake; the connection keeps the certificate
+ * given. */
+static GMutex app_question_lock;
+
 typedef struct
 {
   GTlsInteraction parent;
@@ -408,9 +412,6 @@ typedef GTlsInteractionClass CertProbeClass;
 
 G_GNUC_INTERNAL GType cert_probe_get_type (void);
 G_DEFINE_TYPE (CertProbe, cert_probe, G_TYPE_TLS_INTERACTION);
-
-/* one question to the application at a time */
-static GMutex app_question_lock;
 
 typedef struct
 {
@@ -434,13 +435,20 @@ ask_app (GTask * task, gpointer source, gpointer task_data,
 {
   CertProbe *probe = source;
   AppQuestion *q = task_data;
+  GTlsInteractionClass *klass = G_TLS_INTERACTION_GET_CLASS (probe->app);
   GTlsInteractionResult res;
   GError *error = NULL;
 
   g_mutex_lock (&app_question_lock);
-  if (q->password)
+  if (q->password && klass->ask_password)
+    res = g_tls_interaction_ask_password (probe->app, q->password,
+        cancellable, &error);
+  else if (q->password)
     res = g_tls_interaction_invoke_ask_password (probe->app, q->password,
         cancellable, &error);
+  else if (klass->request_certificate)
+    res = g_tls_interaction_request_certificate (probe->app, q->conn,
+        q->flags, cancellable, &error);
   else
     res = g_tls_interaction_invoke_request_certificate (probe->app, q->conn,
         q->flags, cancellable, &error);

@@ -611,10 +611,10 @@ gst_resilient_rtsp_src_class_init (GstResilientRtspSrcClass * klass)
    * GstResilientRtspSrc:tls-interaction:
    * rtsps: a #GTlsInteraction that supplies a client certificate (its
    * request_certificate sets it with g_tls_connection_set_certificate())
-   * or a password when the server asks for one. GIO calls it on the main
-   * context it was created under when a loop runs that context, else in a
-   * worker thread; one question at a time process-wide, never on the
-   * element's I/O thread.
+   * or a password when the server asks for one. Its synchronous methods are
+   * called from a worker thread, one question at a time process-wide (an
+   * interaction with asynchronous methods only is invoked on the main
+   * context it was created under); never on the element's I/O thread.
    */
   g_object_class_install_property (gobject_class, PROP_TLS_INTERACTION,
       g_param_spec_object ("tls-interaction", "TLS interaction",
