@@ -995,6 +995,24 @@ on_prewarm_event (GSocketClientEvent event, GIOStream * connection,
   }
 }
 
+/* With the lock: a taker waiting on another pre-warm of @e's key, which
+ * @e, done first, serves instead (that one goes on for the next taker), or
+ * NULL. */
+static GTask *
+steal_sibling_waiter (Entry * e)
+{
+  GQueue *q = g_hash_table_lookup (by_key, e->key);
+  GList *l;
+
+  for (l = q ? q->head : NULL; l; l = l->next) {
+    Entry *other = l->data;
+
+    if (other != e && other->waiter != NULL)
+      return g_steal_pointer (&other->waiter);
+  }
+  return NULL;
+}
+
 /* On the entry's I/O thread; holds the connect's reference on @e. */
 static void
 on_prewarm_connected (GObject * source, GAsyncResult * result, gpointer data)
@@ -1017,6 +1035,8 @@ on_prewarm_connected (GObject * source, GAsyncResult * result, gpointer data)
     return;
   }
   waiter = g_steal_pointer (&e->waiter);
+  if (waiter == NULL && stream != NULL)
+    waiter = steal_sibling_waiter (e);
   if (waiter)
     ((TakeData *) g_task_get_task_data (waiter))->waiting_on = NULL;
 

@@ -39,6 +39,9 @@
  * context it was made on (its GstResilientConnection reads there); it is
  * only given to a taker on that same context. A pre-warmed connection has
  * never been read by anyone: it goes to a taker on any context.
+ * A take with nothing idle waits for a pre-warm of its key: the oldest in
+ * flight, else a scheduled one started at once; whichever pre-warm of the
+ * key is done first serves it.
  * Connections of an HTTP tunnel (rtsph://) are never pooled, nor ones
  * whose TLS certificate the application accepted through its
  * accept-certificate handler although it failed validation (another

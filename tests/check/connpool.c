@@ -912,6 +912,65 @@ GST_START_TEST (test_take_joins_oldest_prewarm)
 
 GST_END_TEST;
 
+/* A taker waiting on one pre-warm gets another that is done first (here:
+ * the proxy answers the second CONNECT only); the first goes on for the
+ * next taker. */
+GST_START_TEST (test_take_gets_first_prewarm_done)
+{
+  RawServer *proxy = raw_server_new ();
+  RawServer *rs = raw_server_new ();
+  GstResilientIoContext *io = gst_resilient_io_context_get ();
+  GstResilientConnectOptions options;
+  GstResilientConnPoolTarget target;
+  Owner *owner = owner_new (), *taker = owner_new ();
+  gchar *proxy_url = g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
+  GSocket *peers[2], *tunnels[2];
+  guint i;
+
+  gst_resilient_connect_options_init (&options);
+  options.proxy = proxy_url;
+  target = make_target (rs->port, &options, 30000);
+  for (i = 0; i < 2; i++) {
+    GIOStream *stream = connect_stream (io, rs->port);
+    GstResilientConnection *conn;
+
+    peers[i] = raw_accept (rs);
+    conn = wrap (io, stream, owner);
+    g_object_unref (stream);
+    fail_if (give_back (io, conn, &target, FALSE));
+    /* in flight, one after the other */
+    tunnels[i] = raw_accept (proxy);
+    fail_unless (raw_read_until (tunnels[i], "\r\n\r\n"));
+  }
+  fail_unless (wait_pool (0, 2));
+
+  /* (it waits on the first, the oldest) */
+  take_start (io, target.key, taker, NULL);
+  raw_send (tunnels[1], "HTTP/1.1 200 Connection established\r\n\r\n");
+  fail_unless (owner_wait (taker, is_take_done));
+  fail_unless (taker->take_error == NULL);
+  fail_unless (taker->taken != NULL);
+  fail_unless (taker->info.prewarmed);
+  close_conn (io, taker->taken);
+
+  raw_send (tunnels[0], "HTTP/1.1 200 Connection established\r\n\r\n");
+  fail_unless (wait_pool (1, 0));
+
+  for (i = 0; i < 2; i++) {
+    g_object_unref (tunnels[i]);
+    g_object_unref (peers[i]);
+  }
+  gst_resilient_io_context_unref (io);
+  g_free ((gchar *) target.key);
+  g_free (proxy_url);
+  owner_free (owner);
+  owner_free (taker);
+  raw_server_free (rs);
+  raw_server_free (proxy);
+}
+
+GST_END_TEST;
+
 /* At most GST_RESILIENT_CONN_POOL_MAX_PER_KEY per key: the oldest goes;
  * no pre-warm beyond it. */
 GST_START_TEST (test_limit_per_key)
@@ -1087,6 +1146,7 @@ connpool_suite (void)
   tcase_add_test (tc, test_used_connection_stays_on_its_context);
   tcase_add_test (tc, test_take_waits_for_prewarm);
   tcase_add_test (tc, test_take_joins_oldest_prewarm);
+  tcase_add_test (tc, test_take_gets_first_prewarm_done);
   tcase_add_test (tc, test_limit_per_key);
   tcase_add_test (tc, test_not_pooled);
   tcase_add_test (tc, test_last_user_closes_all);
