@@ -849,124 +849,97 @@ GST_START_TEST (test_take_waits_for_prewarm)
 
 GST_END_TEST;
 
-/* A take joins the oldest pre-warm in flight, not a newer one: it is the
- * nearest done, and a newer one may be stuck (here: the proxy answers the
- * first CONNECT only). */
-GST_START_TEST (test_take_joins_oldest_prewarm)
+/* Two pre-warms of one key in flight, through an HTTP proxy that answers
+ * each CONNECT when the test says: tunnels[0] is the older. */
+typedef struct
 {
-  RawServer *proxy = raw_server_new ();
-  RawServer *rs = raw_server_new ();
-  GstResilientIoContext *io = gst_resilient_io_context_get ();
+  RawServer *proxy, *rs;
+  GstResilientIoContext *io;
   GstResilientConnectOptions options;
   GstResilientConnPoolTarget target;
-  Owner *owner = owner_new (), *taker = owner_new ();
-  gchar *proxy_url = g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
-  GSocket *peers[2], *first = NULL, *second;
+  gchar *proxy_url;
+  Owner *owner, *taker;
+  GSocket *peers[2], *tunnels[2];
+} TwoPrewarms;
+
+static TwoPrewarms *
+two_prewarms_new (void)
+{
+  TwoPrewarms *t = g_new0 (TwoPrewarms, 1);
   guint i;
 
-  gst_resilient_connect_options_init (&options);
-  options.proxy = proxy_url;
-  target = make_target (rs->port, &options, 30000);
+  t->proxy = raw_server_new ();
+  t->rs = raw_server_new ();
+  t->io = gst_resilient_io_context_get ();
+  t->owner = owner_new ();
+  t->taker = owner_new ();
+  t->proxy_url = g_strdup_printf ("http://127.0.0.1:%u", t->proxy->port);
+  gst_resilient_connect_options_init (&t->options);
+  t->options.proxy = t->proxy_url;
+  t->target = make_target (t->rs->port, &t->options, 30000);
   for (i = 0; i < 2; i++) {
-    GIOStream *stream = connect_stream (io, rs->port);
+    GIOStream *stream = connect_stream (t->io, t->rs->port);
     GstResilientConnection *conn;
 
-    peers[i] = raw_accept (rs);
-    conn = wrap (io, stream, owner);
+    t->peers[i] = raw_accept (t->rs);
+    conn = wrap (t->io, stream, t->owner);
     g_object_unref (stream);
-    fail_if (give_back (io, conn, &target, FALSE));
-    if (i == 0) {
-      /* the first pre-warm is in flight before the second is listed */
-      first = raw_accept (proxy);
-      fail_unless (raw_read_until (first, "\r\n\r\n"));
-    }
+    fail_if (give_back (t->io, conn, &t->target, FALSE));
+    /* in flight before the next is listed */
+    t->tunnels[i] = raw_accept (t->proxy);
+    fail_unless (raw_read_until (t->tunnels[i], "\r\n\r\n"));
   }
   fail_unless (wait_pool (0, 2));
-
-  take_start (io, target.key, taker, NULL);
-  raw_send (first, "HTTP/1.1 200 Connection established\r\n\r\n");
-  fail_unless (owner_wait (taker, is_take_done));
-  fail_unless (taker->take_error == NULL);
-  fail_unless (taker->taken != NULL);
-  fail_unless (taker->info.prewarmed);
-  close_conn (io, taker->taken);
-
-  /* the second was made all the same */
-  second = raw_accept (proxy);
-  fail_unless (raw_read_until (second, "\r\n\r\n"));
-  raw_send (second, "HTTP/1.1 200 Connection established\r\n\r\n");
-  fail_unless (wait_pool (1, 0));
-
-  g_object_unref (first);
-  g_object_unref (second);
-  g_object_unref (peers[0]);
-  g_object_unref (peers[1]);
-  gst_resilient_io_context_unref (io);
-  g_free ((gchar *) target.key);
-  g_free (proxy_url);
-  owner_free (owner);
-  owner_free (taker);
-  raw_server_free (rs);
-  raw_server_free (proxy);
+  return t;
 }
 
-GST_END_TEST;
-
-/* A taker waiting on one pre-warm gets another that is done first (here:
- * the proxy answers the second CONNECT only); the first goes on for the
- * next taker. */
-GST_START_TEST (test_take_gets_first_prewarm_done)
+/* Answers @i's CONNECT. */
+static void
+two_prewarms_answer (TwoPrewarms * t, guint i)
 {
-  RawServer *proxy = raw_server_new ();
-  RawServer *rs = raw_server_new ();
-  GstResilientIoContext *io = gst_resilient_io_context_get ();
-  GstResilientConnectOptions options;
-  GstResilientConnPoolTarget target;
-  Owner *owner = owner_new (), *taker = owner_new ();
-  gchar *proxy_url = g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
-  GSocket *peers[2], *tunnels[2];
+  raw_send (t->tunnels[i], "HTTP/1.1 200 Connection established\r\n\r\n");
+}
+
+/* The taker gets a pre-warmed connection; @other is answered then and
+ * goes to the pool. */
+static void
+two_prewarms_finish (TwoPrewarms * t, guint other)
+{
   guint i;
 
-  gst_resilient_connect_options_init (&options);
-  options.proxy = proxy_url;
-  target = make_target (rs->port, &options, 30000);
-  for (i = 0; i < 2; i++) {
-    GIOStream *stream = connect_stream (io, rs->port);
-    GstResilientConnection *conn;
-
-    peers[i] = raw_accept (rs);
-    conn = wrap (io, stream, owner);
-    g_object_unref (stream);
-    fail_if (give_back (io, conn, &target, FALSE));
-    /* in flight, one after the other */
-    tunnels[i] = raw_accept (proxy);
-    fail_unless (raw_read_until (tunnels[i], "\r\n\r\n"));
-  }
-  fail_unless (wait_pool (0, 2));
-
-  /* (it waits on the first, the oldest) */
-  take_start (io, target.key, taker, NULL);
-  raw_send (tunnels[1], "HTTP/1.1 200 Connection established\r\n\r\n");
-  fail_unless (owner_wait (taker, is_take_done));
-  fail_unless (taker->take_error == NULL);
-  fail_unless (taker->taken != NULL);
-  fail_unless (taker->info.prewarmed);
-  close_conn (io, taker->taken);
-
-  raw_send (tunnels[0], "HTTP/1.1 200 Connection established\r\n\r\n");
+  fail_unless (owner_wait (t->taker, is_take_done));
+  fail_unless (t->taker->take_error == NULL);
+  fail_unless (t->taker->taken != NULL);
+  fail_unless (t->taker->info.prewarmed);
+  close_conn (t->io, t->taker->taken);
+  two_prewarms_answer (t, other);
   fail_unless (wait_pool (1, 0));
 
   for (i = 0; i < 2; i++) {
-    g_object_unref (tunnels[i]);
-    g_object_unref (peers[i]);
+    g_object_unref (t->tunnels[i]);
+    g_object_unref (t->peers[i]);
   }
-  gst_resilient_io_context_unref (io);
-  g_free ((gchar *) target.key);
-  g_free (proxy_url);
-  owner_free (owner);
-  owner_free (taker);
-  raw_server_free (rs);
-  raw_server_free (proxy);
+  gst_resilient_io_context_unref (t->io);
+  g_free ((gchar *) t->target.key);
+  g_free (t->proxy_url);
+  owner_free (t->owner);
+  owner_free (t->taker);
+  raw_server_free (t->rs);
+  raw_server_free (t->proxy);
+  g_free (t);
+}
+
+/* A take waiting for a pre-warm (it joins the oldest in flight) is served
+ * by whichever is done first while the other is stuck: run 0 answers the
+ * older, run 1 the newer; the other goes to the pool afterwards. */
+GST_START_TEST (test_take_served_by_first_prewarm_done)
+{
+  TwoPrewarms *t = two_prewarms_new ();
+  guint first = __i__;
+
+  take_start (t->io, t->target.key, t->taker, NULL);
+  two_prewarms_answer (t, first);
+  two_prewarms_finish (t, 1 - first);
 }
 
 GST_END_TEST;
@@ -1145,8 +1118,7 @@ connpool_suite (void)
   tcase_add_test (tc, test_prewarm);
   tcase_add_test (tc, test_used_connection_stays_on_its_context);
   tcase_add_test (tc, test_take_waits_for_prewarm);
-  tcase_add_test (tc, test_take_joins_oldest_prewarm);
-  tcase_add_test (tc, test_take_gets_first_prewarm_done);
+  tcase_add_loop_test (tc, test_take_served_by_first_prewarm_done, 0, 2);
   tcase_add_test (tc, test_limit_per_key);
   tcase_add_test (tc, test_not_pooled);
   tcase_add_test (tc, test_last_user_closes_all);
