@@ -4,7 +4,8 @@
  * Reading: everything runs on the shared I/O context. Bytes are read with
  * g_pollable_input_stream_read_nonblocking into "blocks" (GstMemory of at
  * least 64 KiB) and handed to the framer. An interleaved frame becomes a
- * GstBuffer holding gst_memory_share() of the block: zero-copy. When a block
+ * GstBuffer holding a memory that shares the block: zero-copy, and both
+ * recycled (framebuf.c), so no allocation per frame. When a block
  * is full and a frame is still incomplete at its tail, the partial frame is
  * copied to the start of a new block; only those frames count as copied.
  * Blocks we are done with are released at once: the sub-buffers handed out
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "connection.h"
+#include "framebuf.h"
 #include "error.h"
 #include "framer.h"
 
@@ -311,12 +313,8 @@ static void
 handle_data_frame (GstResilientConnection * conn,
     const GstResilientFrame * frame, gsize frame_start, gboolean copied)
 {
-  GstBuffer *buf = gst_buffer_new ();
-
-  if (frame->data_size > 0) {
-    gst_buffer_append_memory (buf, gst_memory_share (conn->block,
-            frame_start + frame->data_offset, frame->data_size));
-  }
+  GstBuffer *buf = gst_resilient_frame_buffer_new (conn->block,
+      conn->block_data, frame_start + frame->data_offset, frame->data_size);
 
   g_mutex_lock (&conn->lock);
   conn->stats.frames_received++;
