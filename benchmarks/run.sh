@@ -145,20 +145,34 @@ declare -A result
 for n in $streams; do
   for proto in $protocols; do
     for el in "${elements[@]}"; do
-      fresh_server
-      echo "running $el, $proto, $n stream(s), ${duration}s…" >&2
       sets=()
       case "$el" in
         *:*)
           IFS=, read -ra props <<<"${el#*:}"
           for prop in "${props[@]}"; do sets+=(--set "$prop"); done ;;
       esac
-      line=$(timeout $((duration + 150)) "${bench_env[@]}" "$bench" --element "${el%%:*}" \
-        "${sets[@]}" ${bench_args[@]+"${bench_args[@]}"} --protocols "$proto" --streams "$n" \
-        --duration "$duration" "$url" 2>"$tmp/bench.err") || {
-        echo "  $el exited non-zero; stderr tail:" >&2
-        tail -5 "$tmp/bench.err" >&2
-      }
+      # gst-rtsp-server 1.22 aborts now and then when many clients join a
+      # fresh shared media (gst_rtsp_media_get_rates): a run whose server
+      # died is run once more, with a new server, and says so
+      for attempt in 1 2; do
+        fresh_server
+        echo "running $el, $proto, $n stream(s), ${duration}s…" >&2
+        line=$(timeout $((duration + 150)) "${bench_env[@]}" "$bench" --element "${el%%:*}" \
+          "${sets[@]}" ${bench_args[@]+"${bench_args[@]}"} --protocols "$proto" --streams "$n" \
+          --duration "$duration" "$url" 2>"$tmp/bench.err") || {
+          echo "  $el exited non-zero; stderr tail:" >&2
+          tail -5 "$tmp/bench.err" >&2
+        }
+        if [ "$own_server" = 0 ] || kill -0 "$server_pid" 2>/dev/null; then
+          break
+        fi
+        [ "$attempt" = 2 ] && break   # (stop_server reports it)
+        echo "  the server died during this run; its log ends:" >&2
+        tail -3 "$tmp/server.log" >&2 || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+        echo "  once more with a new server" >&2
+      done
       result["$n/$proto/$el"]=${line:-failed}
       echo "  ${line:-failed}" >&2
     done
