@@ -48,6 +48,41 @@ static gboolean frame_memory_dispose (GstMiniObject * obj);
 static gboolean frame_buffer_dispose (GstMiniObject * obj);
 
 /* ---------------------------------------------------------------------- */
+/* the free lists */
+
+static gpointer
+free_list_pop (GstQueueArray * list)
+{
+  gpointer obj;
+
+  g_mutex_lock (&lock);
+  obj = gst_queue_array_pop_head (list);
+  g_mutex_unlock (&lock);
+  return obj;
+}
+
+/* (checked before the object is cleaned up for the list: a few disposes at
+ * once may take the list a little past MAX_FREE) */
+static gboolean
+free_list_has_room (GstQueueArray * list)
+{
+  gboolean room;
+
+  g_mutex_lock (&lock);
+  room = gst_queue_array_get_length (list) < MAX_FREE;
+  g_mutex_unlock (&lock);
+  return room;
+}
+
+static void
+free_list_push (GstQueueArray * list, gpointer obj)
+{
+  g_mutex_lock (&lock);
+  gst_queue_array_push_tail (list, obj);
+  g_mutex_unlock (&lock);
+}
+
+/* ---------------------------------------------------------------------- */
 /* the allocator */
 
 static gpointer
@@ -171,11 +206,7 @@ static FrameMemory *
 frame_memory_take (GstMemory * block, guint8 * base, gsize maxsize,
     gsize offset, gsize size)
 {
-  FrameMemory *fm;
-
-  g_mutex_lock (&lock);
-  fm = gst_queue_array_pop_head (free_memories);
-  g_mutex_unlock (&lock);
+  FrameMemory *fm = free_list_pop (free_memories);
 
   if (fm == NULL) {
     fm = g_new0 (FrameMemory, 1);
@@ -196,12 +227,8 @@ frame_memory_dispose (GstMiniObject * obj)
 {
   GstMemory *mem = (GstMemory *) obj;
   GstMemory *block = mem->parent;
-  gboolean keep;
 
-  g_mutex_lock (&lock);
-  keep = gst_queue_array_get_length (free_memories) < MAX_FREE;
-  g_mutex_unlock (&lock);
-  if (!keep)
+  if (!free_list_has_room (free_memories))
     return TRUE;
 
   /* the block goes, as _gst_memory_free() would let it go */
@@ -210,9 +237,7 @@ frame_memory_dispose (GstMiniObject * obj)
   gst_memory_unref (block);
 
   gst_mini_object_ref (obj);
-  g_mutex_lock (&lock);
-  gst_queue_array_push_tail (free_memories, mem);
-  g_mutex_unlock (&lock);
+  free_list_push (free_memories, mem);
   return FALSE;
 }
 
@@ -230,12 +255,8 @@ static gboolean
 frame_buffer_dispose (GstMiniObject * obj)
 {
   GstBuffer *buf = (GstBuffer *) obj;
-  gboolean keep;
 
-  g_mutex_lock (&lock);
-  keep = gst_queue_array_get_length (free_buffers) < MAX_FREE;
-  g_mutex_unlock (&lock);
-  if (!keep)
+  if (!free_list_has_room (free_buffers))
     return TRUE;
 
   /* back to what gst_buffer_new() gives (writable: ours again) */
@@ -248,9 +269,7 @@ frame_buffer_dispose (GstMiniObject * obj)
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_END (buf) =
       GST_BUFFER_OFFSET_NONE;
 
-  g_mutex_lock (&lock);
-  gst_queue_array_push_tail (free_buffers, buf);
-  g_mutex_unlock (&lock);
+  free_list_push (free_buffers, buf);
   return FALSE;
 }
 
@@ -264,9 +283,7 @@ gst_resilient_frame_buffer_new (GstMemory * block, guint8 * block_data,
   g_return_val_if_fail (offset + size <= block->maxsize, NULL);
 
   init_once ();
-  g_mutex_lock (&lock);
-  buf = gst_queue_array_pop_head (free_buffers);
-  g_mutex_unlock (&lock);
+  buf = free_list_pop (free_buffers);
   if (buf == NULL) {
     buf = gst_buffer_new ();
     GST_MINI_OBJECT_CAST (buf)->dispose = frame_buffer_dispose;

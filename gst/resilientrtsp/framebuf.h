@@ -12,10 +12,11 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
+
 /* A buffer of @size bytes at @offset in @block (system memory whose bytes
  * start at @block_data), sharing it. Thread-safe. */
-    G_GNUC_INTERNAL GstBuffer * gst_resilient_frame_buffer_new (GstMemory *
-    block, guint8 * block_data, gsize offset, gsize size);
+G_GNUC_INTERNAL GstBuffer *gst_resilient_frame_buffer_new (GstMemory * block,
+    guint8 * block_data, gsize offset, gsize size);
 
 /* How many buffers and memories wait in the free lists (for tests). */
 G_GNUC_INTERNAL void gst_resilient_frame_buffer_free_counts (guint * buffers,
