@@ -501,8 +501,9 @@ declare_lost (GstResilientJitter * jitter, gint64 from, gint64 to,
 {
   gint64 n = to - from, i, events;
 
-  GST_LOG ("SSRC %08x: %" G_GINT64_FORMAT " packets lost from #%u",
-      jitter->ssrc, n, (guint) (from & 0xffff));
+  GST_DEBUG ("SSRC %08x: %" G_GINT64_FORMAT " packets lost from #%u, %"
+      G_GUINT64_FORMAT " received before, %u held", jitter->ssrc, n,
+      (guint) (from & 0xffff), jitter->received, jitter->held);
   jitter->totals.lost += n;
   jitter->discont = TRUE;
   if (from == jitter->lost_to)

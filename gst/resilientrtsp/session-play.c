@@ -174,9 +174,20 @@ gst_resilient_session_start_play (GstResilientSession * session)
   msg =
       gst_resilient_session_new_request (session, GST_RTSP_PLAY,
       session->aggregate_url);
-  /* resuming after PAUSE: no Range, the server continues where it paused */
-  if (state == GST_RESILIENT_SESSION_READY)
-    gst_rtsp_message_add_header (msg, GST_RTSP_HDR_RANGE, "npt=0-");
+  /* A Range only for a recorded presentation (the SDP's a=range has a
+   * start), from that start, as rtspsrc does. A live stream (npt=now-, or
+   * no a=range) gets none: gst-rtsp-server turns any Range into a seek of
+   * the media, which for a shared live media flushes the packets in flight
+   * of every other client and, with many PLAYs at once, can deadlock it.
+   * Resuming after PAUSE: no Range, the server continues where it paused. */
+  if (state == GST_RESILIENT_SESSION_READY && session->info != NULL
+      && session->info->range_start >= 0) {
+    gchar start[G_ASCII_DTOSTR_BUF_SIZE];
+
+    gst_rtsp_message_take_header (msg, GST_RTSP_HDR_RANGE,
+        g_strdup_printf ("npt=%s-", g_ascii_formatd (start, sizeof (start),
+                "%.3f", session->info->range_start)));
+  }
   gst_resilient_session_send_request (session, msg, on_play_response);
 }
 

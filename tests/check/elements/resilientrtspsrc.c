@@ -10,6 +10,7 @@
 /* GstResilientDepayloadMode values (the enum is internal to the plugin) */
 #define GST_RESILIENT_DEPAYLOAD_OFF_VALUE 0
 #include "testserver.h"
+#include "quirkserver.h"
 
 static void
 assert_av_caps (RrPipeline * p)
@@ -234,6 +235,95 @@ GST_START_TEST (test_before_send_modifies_requests)
 
   rr_pipeline_free (p);
   g_free (url);
+  rr_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The Range header of every PLAY before-send saw ("" for none). */
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *ranges;
+} PlayRanges;
+
+static gboolean
+record_play_range (GstElement * src, GstRTSPMessage * msg, gpointer data)
+{
+  PlayRanges *r = data;
+  GstRTSPMethod method;
+  const gchar *uri;
+  GstRTSPVersion version;
+  gchar *range = NULL;
+
+  if (gst_rtsp_message_parse_request (msg, &method, &uri,
+          &version) != GST_RTSP_OK || method != GST_RTSP_PLAY)
+    return TRUE;
+  gst_rtsp_message_get_header (msg, GST_RTSP_HDR_RANGE, &range, 0);
+  g_mutex_lock (&r->lock);
+  g_ptr_array_add (r->ranges, g_strdup (range ? range : ""));
+  g_mutex_unlock (&r->lock);
+  return TRUE;
+}
+
+/* Plays @url until @done says so, then returns the PLAYs' Range headers
+ * (the pipeline freed, so nothing adds to them any more). */
+static GPtrArray *
+play_ranges (const gchar * url, gboolean (*done) (RrPipeline *, gpointer),
+    gpointer data)
+{
+  PlayRanges r;
+  RrPipeline *p = rr_pipeline_new (url, "protocols", GST_RTSP_LOWER_TRANS_TCP,
+      NULL);
+
+  g_mutex_init (&r.lock);
+  r.ranges = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (p->src, "before-send", G_CALLBACK (record_play_range),
+      &r);
+  rr_pipeline_play (p);
+  fail_unless (done (p, data));
+  rr_pipeline_free (p);
+  g_mutex_clear (&r.lock);
+  return r.ranges;
+}
+
+static gboolean
+got_a_buffer (RrPipeline * p, gpointer data)
+{
+  return rr_pipeline_wait_buffers (p, 1, 10);
+}
+
+static gboolean
+quirk_got_play (RrPipeline * p, gpointer server)
+{
+  return rr_quirk_server_wait (server, "PLAY", 1, 10000) >= 1;
+}
+
+/* A live stream (gst-rtsp-server: a=range:npt=now-) is played without a
+ * Range, as rtspsrc does: gst-rtsp-server would seek its shared media for
+ * it, flushing every other client's packets. A recorded presentation
+ * (a=range:npt=0-, the quirk server) is played from its start. */
+GST_START_TEST (test_play_range_only_for_recorded)
+{
+  RrTestServer *server = rr_test_server_new (NULL);
+  RrQuirkServer *quirk = rr_quirk_server_new ();
+  gchar *url = rr_test_server_get_url (server, "/video");
+  GPtrArray *ranges = play_ranges (url, got_a_buffer, NULL);
+
+  fail_unless_equals_int (ranges->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (ranges, 0), "");
+  fail_unless_equals_int (rr_test_server_count_header (server, "Range"), 0);
+  g_ptr_array_unref (ranges);
+  g_free (url);
+
+  url = rr_quirk_server_get_url (quirk, "/test");
+  ranges = play_ranges (url, quirk_got_play, quirk);
+  fail_unless (ranges->len >= 1);
+  fail_unless_equals_string (g_ptr_array_index (ranges, 0), "npt=0.000-");
+  g_ptr_array_unref (ranges);
+  g_free (url);
+
+  rr_quirk_server_free (quirk);
   rr_test_server_free (server);
 }
 
@@ -584,6 +674,7 @@ resilientrtspsrc_suite (void)
   tcase_add_test (tc, test_rtp_output_without_depayload);
   tcase_add_test (tc, test_select_stream_and_signals);
   tcase_add_test (tc, test_before_send_modifies_requests);
+  tcase_add_test (tc, test_play_range_only_for_recorded);
   tcase_add_test (tc, test_basic_auth);
   tcase_add_test (tc, test_null_with_hung_server_returns);
   tcase_add_test (tc, test_null_while_connecting_to_hung_server);
