@@ -38,7 +38,7 @@
 GST_DEBUG_CATEGORY_STATIC (connection_debug);
 #define GST_CAT_DEFAULT connection_debug
 
-#define BLOCK_SIZE (64 * 1024)
+#define BLOCK_SIZE GST_RESILIENT_FRAME_BLOCK_SIZE
 /* reads per dispatch of the read source, so one busy connection can't
  * starve the others on the shared context */
 #define MAX_READS_PER_DISPATCH 16
@@ -282,7 +282,7 @@ ensure_block_space (GstResilientConnection * conn)
   if (size <= pending)
     size = pending + BLOCK_SIZE;
 
-  block = gst_allocator_alloc (NULL, size, NULL);
+  block = gst_resilient_frame_block_new (size);
   /* keep our own pointer: the system memory stays where it is, and mapping
    * it writable while sub-buffers share it would fail */
   if (!gst_memory_map (block, &map, GST_MAP_WRITE))

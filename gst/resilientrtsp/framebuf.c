@@ -9,7 +9,9 @@
  * reference went takes a new one and puts the object on a free list
  * (unless the list is full: then it is freed as usual). A buffer loses its
  * memories, metas, flags and timestamps there; a memory gives its block
- * back. Objects are reused as they are, not initialised again, so what a
+ * back. A read block (system memory of the usual size) goes to a list of
+ * its own when the connection has moved on and the last window on it has
+ * gone; it is handed out again as it is (its bytes are overwritten). Objects are reused as they are, not initialised again, so what a
  * mini-object keeps privately (its parents' list) stays with it.
  *
  * Threads: any (the last reference goes wherever downstream drops it);
@@ -26,6 +28,9 @@
 
 /* enough for the frames in flight of many streams; beyond, freed */
 #define MAX_FREE 4096
+/* 64 KiB each: 4 MiB at most kept; the blocks in flight are in use, these
+ * are only the ones between two connections' reads */
+#define MAX_FREE_BLOCKS 64
 
 typedef struct
 {
@@ -42,10 +47,12 @@ G_DEFINE_TYPE (FrameAllocator, frame_allocator, GST_TYPE_ALLOCATOR);
 static GMutex lock;
 static GstQueueArray *free_buffers;     /* lock */
 static GstQueueArray *free_memories;    /* lock */
+static GstQueueArray *free_blocks;      /* lock */
 static GstAllocator *allocator; /* once */
 
 static gboolean frame_memory_dispose (GstMiniObject * obj);
 static gboolean frame_buffer_dispose (GstMiniObject * obj);
+static gboolean frame_block_dispose (GstMiniObject * obj);
 
 /* ---------------------------------------------------------------------- */
 /* the free lists */
@@ -62,14 +69,14 @@ free_list_pop (GstQueueArray * list)
 }
 
 /* (checked before the object is cleaned up for the list: a few disposes at
- * once may take the list a little past MAX_FREE) */
+ * once may take the list a little past @max) */
 static gboolean
-free_list_has_room (GstQueueArray * list)
+free_list_has_room (GstQueueArray * list, guint max)
 {
   gboolean room;
 
   g_mutex_lock (&lock);
-  room = gst_queue_array_get_length (list) < MAX_FREE;
+  room = gst_queue_array_get_length (list) < max;
   g_mutex_unlock (&lock);
   return room;
 }
@@ -179,6 +186,7 @@ init_once (void)
     gst_object_ref_sink (allocator);
     free_buffers = gst_queue_array_new (64);
     free_memories = gst_queue_array_new (64);
+    free_blocks = gst_queue_array_new (MAX_FREE_BLOCKS);
     g_once_init_leave (&done, 1);
   }
 }
@@ -228,7 +236,7 @@ frame_memory_dispose (GstMiniObject * obj)
   GstMemory *mem = (GstMemory *) obj;
   GstMemory *block = mem->parent;
 
-  if (!free_list_has_room (free_memories))
+  if (!free_list_has_room (free_memories, MAX_FREE))
     return TRUE;
 
   /* the block goes, as _gst_memory_free() would let it go */
@@ -256,7 +264,7 @@ frame_buffer_dispose (GstMiniObject * obj)
 {
   GstBuffer *buf = (GstBuffer *) obj;
 
-  if (!free_list_has_room (free_buffers))
+  if (!free_list_has_room (free_buffers, MAX_FREE))
     return TRUE;
 
   /* back to what gst_buffer_new() gives (writable: ours again) */
@@ -295,8 +303,39 @@ gst_resilient_frame_buffer_new (GstMemory * block, guint8 * block_data,
   return buf;
 }
 
+/* ---------------------------------------------------------------------- */
+/* read blocks */
+
+static gboolean
+frame_block_dispose (GstMiniObject * obj)
+{
+  if (!free_list_has_room (free_blocks, MAX_FREE_BLOCKS))
+    return TRUE;
+  /* nothing to clean: no window is left on it (each held a reference) */
+  gst_mini_object_ref (obj);
+  free_list_push (free_blocks, obj);
+  return FALSE;
+}
+
+GstMemory *
+gst_resilient_frame_block_new (gsize size)
+{
+  GstMemory *block = NULL;
+
+  init_once ();
+  if (size == GST_RESILIENT_FRAME_BLOCK_SIZE)
+    block = free_list_pop (free_blocks);
+  if (block == NULL) {
+    block = gst_allocator_alloc (NULL, size, NULL);
+    if (block != NULL && size == GST_RESILIENT_FRAME_BLOCK_SIZE)
+      GST_MINI_OBJECT_CAST (block)->dispose = frame_block_dispose;
+  }
+  return block;
+}
+
 void
-gst_resilient_frame_buffer_free_counts (guint * buffers, guint * memories)
+gst_resilient_frame_buffer_free_counts (guint * buffers, guint * memories,
+    guint * blocks)
 {
   init_once ();
   g_mutex_lock (&lock);
@@ -304,5 +343,7 @@ gst_resilient_frame_buffer_free_counts (guint * buffers, guint * memories)
     *buffers = gst_queue_array_get_length (free_buffers);
   if (memories)
     *memories = gst_queue_array_get_length (free_memories);
+  if (blocks)
+    *blocks = gst_queue_array_get_length (free_blocks);
   g_mutex_unlock (&lock);
 }

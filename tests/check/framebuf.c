@@ -80,17 +80,17 @@ GST_START_TEST (test_share_and_recycle)
   fail_if (b.freed);
   assert_bytes (buf, 10, 100);
 
-  gst_resilient_frame_buffer_free_counts (&free_bufs, &free_mems);
+  gst_resilient_frame_buffer_free_counts (&free_bufs, &free_mems, NULL);
   gst_buffer_unref (buf);
   fail_unless (b.freed, "the block outlived its last frame");
-  gst_resilient_frame_buffer_free_counts (&bufs_after, &mems_after);
+  gst_resilient_frame_buffer_free_counts (&bufs_after, &mems_after, NULL);
   fail_unless_equals_int (bufs_after, free_bufs + 1);
   fail_unless_equals_int (mems_after, free_mems + 1);
 
   /* the next frame reuses both */
   block_init (&b);
   again = gst_resilient_frame_buffer_new (b.block, b.data, 0, 50);
-  gst_resilient_frame_buffer_free_counts (&bufs_after, &mems_after);
+  gst_resilient_frame_buffer_free_counts (&bufs_after, &mems_after, NULL);
   fail_unless_equals_int (bufs_after, free_bufs);
   fail_unless_equals_int (mems_after, free_mems);
   assert_bytes (again, 0, 50);
@@ -202,6 +202,63 @@ GST_START_TEST (test_threads)
 
 GST_END_TEST;
 
+/* A read block of the usual size comes back once the connection and every
+ * frame on it let go, and is handed out again; other sizes are freed. */
+GST_START_TEST (test_block_recycle)
+{
+  GstMemory *block, *again, *odd;
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint before, after;
+  gboolean odd_freed = FALSE;
+  Block o = { 0, };
+
+  block = gst_resilient_frame_block_new (GST_RESILIENT_FRAME_BLOCK_SIZE);
+  fail_unless (block != NULL);
+  fail_unless (gst_memory_get_sizes (block, NULL, NULL) ==
+      GST_RESILIENT_FRAME_BLOCK_SIZE);
+  fail_unless (gst_memory_map (block, &map, GST_MAP_WRITE));
+  memset (map.data, 0x5a, map.size);
+  gst_memory_unmap (block, &map);
+  buf = gst_resilient_frame_buffer_new (block, map.data, 100, 200);
+
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &before);
+  gst_memory_unref (block);
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &after);
+  /* (not while a frame shares it) */
+  fail_unless_equals_int (after, before);
+  gst_buffer_unref (buf);
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &after);
+  fail_unless_equals_int (after, before + 1);
+
+  /* the same block again, writable: no window is left on it */
+  again = gst_resilient_frame_block_new (GST_RESILIENT_FRAME_BLOCK_SIZE);
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &after);
+  fail_unless_equals_int (after, before);
+  fail_unless (gst_memory_map (again, &map, GST_MAP_WRITE));
+  memset (map.data, 0xa5, map.size);
+  gst_memory_unmap (again, &map);
+  buf = gst_resilient_frame_buffer_new (again, map.data, 0, 10);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[9], 0xa5);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  gst_memory_unref (again);
+
+  /* a block for a frame larger than usual is freed as usual */
+  odd = gst_resilient_frame_block_new (GST_RESILIENT_FRAME_BLOCK_SIZE + 1);
+  o.block = odd;
+  gst_mini_object_weak_ref (GST_MINI_OBJECT_CAST (odd), on_block_freed, &o);
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &before);
+  gst_memory_unref (odd);
+  odd_freed = o.freed;
+  gst_resilient_frame_buffer_free_counts (NULL, NULL, &after);
+  fail_unless (odd_freed);
+  fail_unless_equals_int (after, before);
+}
+
+GST_END_TEST;
+
 static Suite *
 framebuf_suite (void)
 {
@@ -212,6 +269,7 @@ framebuf_suite (void)
   tcase_add_test (tc, test_share_and_recycle);
   tcase_add_test (tc, test_downstream_use);
   tcase_add_test (tc, test_threads);
+  tcase_add_test (tc, test_block_recycle);
   return s;
 }
 
