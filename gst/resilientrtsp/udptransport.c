@@ -747,8 +747,11 @@ udp_receive (GstResilientUdpTransport * udp, GSocket * socket, gboolean is_rtcp)
 
   g_object_ref (udp);
   for (batch = 0; batch < MAX_BATCHES && udp->started; batch++) {
-    /* a short batch means the socket is drained */
-    if (udp_receive_batch (udp, socket, is_rtcp) < BATCH)
+    /* a short batch means the socket is drained; after a full one, ask
+     * first: a receive that finds nothing fails with a GError, two
+     * allocations per burst otherwise */
+    if (udp_receive_batch (udp, socket, is_rtcp) < BATCH
+        || g_socket_get_available_bytes (socket) <= 0)
       break;
   }
   g_object_unref (udp);
