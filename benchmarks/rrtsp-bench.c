@@ -74,6 +74,12 @@
  *                      window per RTP packet (win_packets), depayloader and
  *                      sink included; only with the alloc-count library
  *                      preloaded (run.sh --count-allocs), "-" otherwise
+ *   own_allocs_per_packet    the same, counting only the calls made on
+ *                      resilientrtspsrc's threads (rrtsp-io, rrtsp-out: I/O
+ *                      and delivery; delivery threads also run what is
+ *                      downstream, here identity or the depayloader,
+ *                      fakesink and this program's pad probes, which do not
+ *                      allocate); "-" for rtspsrc or without the library
  *   watch_cpu_pct      CPU of the --watch-pid processes (e.g. the servers) in
  *                      the window, summed, % of one CPU; "-" without any
  *   sys_busy_pct       the whole machine's busy time in the window, % of all
@@ -105,6 +111,8 @@
 #include <sys/time.h>
 #include <dlfcn.h>
 
+/* resilientrtspsrc's threads (I/O and delivery), for own_allocs_per_packet */
+#define OWN_THREADS "rrtsp-io,rrtsp-out"
 /* a stream counts as stalled after this long without RTP in the window */
 #define STALL_MS 1000
 /* alive_end: an RTP packet within this long before the window's end */
@@ -164,9 +172,12 @@ struct _Bench
   guint start_timeout_id;
   /* the window's start and end (main thread) */
   gint64 win_start_us, win_end_us;
-  /* rrtsp_alloc_count() of a preloaded alloc-count library, or NULL */
+  /* rrtsp_alloc_count() and rrtsp_alloc_count_named() of a preloaded
+   * alloc-count library, or NULL */
     guint64 (*alloc_count) (void);
+    guint64 (*alloc_count_named) (const char *prefix);
   guint64 allocs_start, allocs_end;
+  guint64 own_allocs_start, own_allocs_end;
   gdouble win_cpu_start, win_cpu_end;
   glong ctxsw_start, ctxsw_end;
   guint64 watch_start, watch_end;       /* clock ticks of the watched pids */
@@ -629,8 +640,10 @@ stop_cb (gpointer user_data)
   g_atomic_int_set (&bench->window, WINDOW_CLOSED);
   bench->win_end_us = g_get_monotonic_time ();
   bench->win_cpu_end = cpu_seconds ();
-  if (bench->alloc_count)
+  if (bench->alloc_count) {
     bench->allocs_end = bench->alloc_count ();
+    bench->own_allocs_end = bench->alloc_count_named (OWN_THREADS);
+  }
   bench->ctxsw_end = context_switches ();
   bench->watch_end = watched_ticks (bench);
   system_ticks (&bench->sys_busy_end, &bench->sys_total_end);
@@ -658,8 +671,10 @@ open_window_cb (gpointer user_data)
   bench->warmup_id = 0;
   bench->win_start_us = g_get_monotonic_time ();
   bench->win_cpu_start = cpu_seconds ();
-  if (bench->alloc_count)
+  if (bench->alloc_count) {
     bench->allocs_start = bench->alloc_count ();
+    bench->own_allocs_start = bench->alloc_count_named (OWN_THREADS);
+  }
   bench->ctxsw_start = context_switches ();
   bench->watch_start = watched_ticks (bench);
   system_ticks (&bench->sys_busy_start, &bench->sys_total_start);
@@ -862,6 +877,7 @@ main (int argc, char **argv)
   gint gap_max = 0, end_ms;
   gboolean have_el = TRUE, have_zc = TRUE;
   gchar *watch_pct, *busy_pct, *el_text, *zc_text, *allocs_text;
+  gchar *own_allocs_text;
   gint ret = 0;
 
   report_signals ();
@@ -899,6 +915,10 @@ main (int argc, char **argv)
   bench.n_streams = n_streams;
   bench.alloc_count = (guint64 (*)(void)) dlsym (RTLD_DEFAULT,
       "rrtsp_alloc_count");
+  bench.alloc_count_named = (guint64 (*)(const char *)) dlsym (RTLD_DEFAULT,
+      "rrtsp_alloc_count_named");
+  if (bench.alloc_count_named == NULL)
+    bench.alloc_count = NULL;
   bench.duration_s = duration;
   bench.warmup_s = warmup;
   bench.thread_names = names;
@@ -1034,6 +1054,10 @@ main (int argc, char **argv)
   allocs_text = bench.alloc_count && win_packets > 0 ?
       g_strdup_printf ("%.2f", (gdouble) (bench.allocs_end -
           bench.allocs_start) / win_packets) : g_strdup ("-");
+  own_allocs_text = bench.alloc_count && win_packets > 0
+      && g_str_equal (element, "resilientrtspsrc") ?
+      g_strdup_printf ("%.3f", (gdouble) (bench.own_allocs_end -
+          bench.own_allocs_start) / win_packets) : g_strdup ("-");
   zc_text = have_zc && zc_shared + zc_copied > 0 ?
       g_strdup_printf ("%.2f", 100.0 * zc_shared / (zc_shared + zc_copied)) :
       g_strdup ("-");
@@ -1062,15 +1086,16 @@ main (int argc, char **argv)
           win_lost) : 0.0);
   printf ("alive_end=%u stalled=%u gap_ms_max=%d jb_lost=%" G_GUINT64_FORMAT
       " jb_late=%" G_GUINT64_FORMAT " el_lost=%s zero_copy_pct=%s "
-      "allocs_per_packet=%s watch_cpu_pct=%s sys_busy_pct=%s\n", alive,
-      stalled, gap_max, jb_lost, jb_late, el_text, zc_text, allocs_text,
-      watch_pct, busy_pct);
+      "allocs_per_packet=%s own_allocs_per_packet=%s watch_cpu_pct=%s "
+      "sys_busy_pct=%s\n", alive, stalled, gap_max, jb_lost, jb_late,
+      el_text, zc_text, allocs_text, own_allocs_text, watch_pct, busy_pct);
   fflush (stdout);
   g_free (watch_pct);
   g_free (busy_pct);
   g_free (el_text);
   g_free (zc_text);
   g_free (allocs_text);
+  g_free (own_allocs_text);
   if (n_depay < bench.n_streams || bench.n_errors > 0 || !bench.running)
     ret = 1;
 

@@ -20,7 +20,8 @@
 # --count-allocs measures the sources alone (rrtsp-bench --no-depay:
 # SOURCE ! identity ! fakesink), preloads build/benchmarks/
 # librrtsp-alloc-count.so with G_SLICE=always-malloc, and adds the
-# allocations per RTP packet of the whole process to the table. Allocation
+# allocations per RTP packet of the whole process to the table, and for
+# resilientrtspsrc those of its own threads (rrtsp-io, rrtsp-out). Allocation
 # is slower then, and nothing is depayloaded: read that run's CPU figures
 # as such.
 set -euo pipefail
@@ -182,8 +183,8 @@ done
 allocs_head=
 allocs_rule=
 if [ "$count_allocs" = 1 ]; then
-  allocs_head=" allocs/packet rtspsrc | allocs/packet ours |"
-  allocs_rule="---:|---:|"
+  allocs_head=" allocs/packet rtspsrc | allocs/packet ours | ours, its own threads |"
+  allocs_rule="---:|---:|---:|"
 fi
 out="$tmp/table.md"
 {
@@ -198,7 +199,7 @@ out="$tmp/table.md"
   echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
     "TTFP: mean ms from PLAYING to the first depayloaded buffer;" \
     "zero-copy: interleaved payload bytes pushed without a copy (TCP; '-' over UDP)." \
-    "${allocs_head:+allocs/packet: malloc & co. calls of the whole process per RTP packet in the window (G_SLICE=always-malloc, so CPU is higher than in a normal run; sources alone: SOURCE ! identity ! fakesink, so TTFP is to the first RTP packet).}" \
+    "${allocs_head:+allocs/packet: malloc & co. calls of the whole process per RTP packet in the window (G_SLICE=always-malloc, so CPU is higher than in a normal run; sources alone: SOURCE ! identity ! fakesink, so TTFP is to the first RTP packet; "its own threads": only the calls on resilientrtspsrc's rrtsp-io and rrtsp-out threads, which also run identity and fakesink).}" \
     "Ratios are ours/rtspsrc (lower is better)."
   echo
   echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours | zero-copy % ours |${allocs_head}"
@@ -216,7 +217,7 @@ out="$tmp/table.md"
         "| $(kv "$a" threads_max) | $(kv "$b" threads_max) | $(ratio "$(kv "$b" threads_max)" "$(kv "$a" threads_max)")" \
         "| $(kv "$a" ttfp_depay_ms_mean) | $(kv "$b" ttfp_depay_ms_mean)" \
         "| $(kv "$a" started) / $(kv "$b" started) | $(kv "$b" zero_copy_pct) |" \
-        "${allocs_head:+$(kv "$a" allocs_per_packet) | $(kv "$b" allocs_per_packet) |}"
+        "${allocs_head:+$(kv "$a" allocs_per_packet) | $(kv "$b" allocs_per_packet) | $(kv "$b" own_allocs_per_packet) |}"
       done
     done
   done
