@@ -360,7 +360,7 @@ conn_new (RrRelay * relay, GSocket * client)
   conn->id = relay->next_id++;
   conn->client = client;
   relay->conns = g_list_prepend (relay->conns, conn);
-  count_open (relay, 1);
+  /* (counted open by on_accept, with accepted) */
 
   g_socket_set_blocking (client, FALSE);
   set_nodelay (client);
@@ -413,8 +413,12 @@ on_accept (GSocket * listener, GIOCondition cond, gpointer data)
   while ((client = g_socket_accept (listener, NULL, &error)) != NULL) {
     g_mutex_lock (&relay->lock);
     relay->stats.accepted++;
+    /* open with accepted, in one step: a waiter for "accepted N, then none
+     * open" must not see the one just accepted as not open yet */
     if (relay->refuse)
       relay->stats.refused++;
+    else
+      relay->stats.open++;
     g_cond_broadcast (&relay->cond);
     g_mutex_unlock (&relay->lock);
 
