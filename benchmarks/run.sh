@@ -199,7 +199,7 @@ out="$tmp/table.md"
   echo "CPU: user+sys over the run; RSS: peak; threads: most seen;" \
     "TTFP: mean ms from PLAYING to the first depayloaded buffer;" \
     "zero-copy: interleaved payload bytes pushed without a copy (TCP; '-' over UDP)." \
-    "${allocs_head:+allocs/packet: malloc & co. calls of the whole process per RTP packet in the window (G_SLICE=always-malloc, so CPU is higher than in a normal run; sources alone: SOURCE ! identity ! fakesink, so TTFP is to the first RTP packet; "its own threads": only the calls on resilientrtspsrc's rrtsp-io and rrtsp-out threads, which also run identity and fakesink).}" \
+    "${allocs_head:+allocs/packet: malloc & co. calls of the whole process per RTP packet in the window (G_SLICE=always-malloc, so CPU is higher than in a normal run; sources alone: SOURCE ! identity ! fakesink, so TTFP is to the first RTP packet; ours, its own threads: only the calls on the rrtsp-io and rrtsp-out threads of resilientrtspsrc, which also run identity and fakesink).}" \
     "Ratios are ours/rtspsrc (lower is better)."
   echo
   echo "| streams | transport | ours | CPU % rtspsrc | CPU % ours | CPU ratio | RSS MB rtspsrc | RSS MB ours | RSS ratio | threads rtspsrc | threads ours | threads ratio | TTFP ms rtspsrc | TTFP ms ours | streams up rtspsrc / ours | zero-copy % ours |${allocs_head}"
