@@ -8,8 +8,9 @@
  * recycled (framebuf.c), so no allocation per frame. When a block
  * is full and a frame is still incomplete at its tail, the partial frame is
  * copied to the start of a new block; only those frames count as copied.
- * Blocks we are done with are released at once: the sub-buffers handed out
- * keep them alive as long as they need to.
+ * Blocks we are done with are released at once: the frames handed out
+ * keep them alive as long as they need to, and the last one gives a block
+ * of the usual size back for the next read (framebuf.c).
  *
  * Writing: send_message/send_data may be called from any thread. Items go
  * into a queue under the lock; the first item queued while no flush is

@@ -45,7 +45,7 @@ typedef struct
   guint64 frames_received;
   guint64 frame_bytes_shared;   /* interleaved payload bytes handed out zero-copy */
   guint64 frame_bytes_copied;   /* … that had to be copied (straddled a read) */
-  guint64 blocks_allocated;
+  guint64 blocks_allocated;     /* read blocks taken: new or recycled */
 } GstResilientConnectionStats;
 
 /**

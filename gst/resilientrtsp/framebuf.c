@@ -11,7 +11,8 @@
  * memories, metas, flags and timestamps there; a memory gives its block
  * back. A read block (system memory of the usual size) goes to a list of
  * its own when the connection has moved on and the last window on it has
- * gone; it is handed out again as it is (its bytes are overwritten). Objects are reused as they are, not initialised again, so what a
+ * gone; it is handed out again as it is (its bytes are overwritten).
+ * Objects are reused as they are, not initialised again, so what a
  * mini-object keeps privately (its parents' list) stays with it.
  *
  * Threads: any (the last reference goes wherever downstream drops it);
@@ -28,8 +29,8 @@
 
 /* enough for the frames in flight of many streams; beyond, freed */
 #define MAX_FREE 4096
-/* 64 KiB each: 4 MiB at most kept; the blocks in flight are in use, these
- * are only the ones between two connections' reads */
+/* 64 KiB each, so at most 4 MiB kept: only blocks no connection reads into
+ * and no frame shares any more wait here */
 #define MAX_FREE_BLOCKS 64
 
 typedef struct
